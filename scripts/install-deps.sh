@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Installs what Tillbridge needs from Debian 12 packages (and the npm registry
+# for test tooling). Idempotent: packages already present are skipped, and
+# nothing is downloaded when everything is there.
+#
+#   scripts/install-deps.sh build   compilers and libraries to build the agent
+#   scripts/install-deps.sh demo    build + what the live demo uses
+#   scripts/install-deps.sh test    build + servers, browser and tools the tests use
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WHAT="${1:-test}"
+
+BUILD_PKGS=(
+  build-essential cmake ninja-build pkg-config git
+  libsqlite3-dev sqlite3          # the local store
+  libpoco-dev                     # service, HTTP server, config, JSON, POS database access
+  libpq-dev libmariadb-dev        # Poco::Data PostgreSQL / MariaDB connectors
+  libserialport-dev               # serial printer ports
+  libcpprest-dev libssl-dev       # cloud sync client, TLS, digests
+  libphonenumber-dev              # E.164 phone numbers
+  doctest-dev                     # unit tests
+)
+DEMO_PKGS=(socat)
+TEST_PKGS=(
+  socat                           # pseudo-terminal pairs for the printer tap
+  mariadb-server postgresql       # real POS database servers
+  clang libclang-rt-14-dev        # libFuzzer targets
+  chromium nodejs npm             # the cashier page in a real browser
+  wrk curl procps psmisc python3
+  lintian debootstrap msitools    # packaging checks
+)
+
+case "$WHAT" in
+  build) WANT=("${BUILD_PKGS[@]}") ;;
+  demo) WANT=("${BUILD_PKGS[@]}" "${DEMO_PKGS[@]}") ;;
+  test) WANT=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}") ;;
+  *) echo "usage: $0 [build|demo|test]" >&2; exit 2 ;;
+esac
+
+missing=()
+for pkg in "${WANT[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+else
+  echo "install-deps: all ${#WANT[@]} Debian packages present"
+fi
+
+# npm tooling for tests: playwright-core (browser test) and an ESC/POS
+# encoder (printer tests). Lockfiles pin versions; skipped when installed.
+if [ "$WHAT" = "test" ]; then
+  for dir in "$ROOT"/tests/js/*/; do
+    dir="${dir%/}"
+    if [ -f "$dir/package.json" ]; then
+      if [ ! -d "$dir/node_modules" ] || [ "$dir/package.json" -nt "$dir/node_modules" ]; then
+        echo "install-deps: npm install in ${dir#"$ROOT"/}"
+        (cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
+        touch "$dir/node_modules"
+      fi
+    fi
+  done
+fi

@@ -1,0 +1,34 @@
+// Internal to store/: the JSON documents queued in the outbox.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "store/consent_ledger.h"
+#include "store/model.h"
+
+namespace tillbridge::store {
+
+struct EventEnvelope {
+  std::string event_id;
+  std::string type;
+  UnixMillis occurred_at = 0;
+  std::string store_id;
+  std::string terminal_id;
+  std::string source;
+};
+
+// The consent states of the customer when the event was recorded.
+struct ConsentSnapshot {
+  std::string transactional = "none";
+  std::string marketing = "none";
+};
+
+std::string TransactionEventJson(const EventEnvelope& envelope, const Transaction& txn,
+                                 const ConsentSnapshot& consent);
+std::string ConsentEventJson(const EventEnvelope& envelope, const LedgerRow& row);
+// A JSON array of strings.
+std::string JsonStringArray(const std::vector<std::string>& items);
+std::string PaymentsJson(const std::vector<Payment>& payments);
+
+}  // namespace tillbridge::store

@@ -1,0 +1,198 @@
+#include "store/migrations.h"
+
+#include <string>
+#include <vector>
+
+namespace tillbridge::store {
+namespace {
+
+// Each entry moves the schema from version i to i+1. Never edit a shipped
+// entry: add a new one.
+const std::vector<const char*>& Steps() {
+  static const std::vector<const char*> steps = {
+      // 0 -> 1: identity, transactions, outbox, consent ledger, cursors.
+      R"sql(
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE contacts (
+  phone TEXT PRIMARY KEY,
+  first_seen_at INTEGER NOT NULL,
+  purchase_count INTEGER NOT NULL DEFAULT 0,
+  lifetime_value_minor INTEGER NOT NULL DEFAULT 0,
+  currency TEXT,
+  last_purchase_at INTEGER,
+  last_store_id TEXT
+);
+CREATE TABLE disclosures (
+  hash TEXT PRIMARY KEY,
+  version TEXT NOT NULL,
+  purpose TEXT NOT NULL CHECK (purpose IN ('transactional', 'marketing')),
+  text TEXT NOT NULL,
+  frequency TEXT NOT NULL,
+  installed_at INTEGER NOT NULL,
+  UNIQUE (purpose, version)
+);
+CREATE TABLE consent_ledger (
+  seq INTEGER PRIMARY KEY,
+  phone TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  state TEXT NOT NULL,
+  previous_state TEXT NOT NULL,
+  method TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  store_id TEXT NOT NULL,
+  terminal_id TEXT NOT NULL,
+  occurred_at INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  disclosure_hash TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  row_hash TEXT NOT NULL
+);
+CREATE INDEX consent_ledger_phone ON consent_ledger (phone, seq);
+CREATE TABLE consent_state (
+  phone TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  state TEXT NOT NULL,
+  method TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  changed_at INTEGER NOT NULL,
+  ledger_seq INTEGER NOT NULL REFERENCES consent_ledger (seq),
+  PRIMARY KEY (phone, purpose)
+) WITHOUT ROWID;
+CREATE TABLE transactions (
+  id INTEGER PRIMARY KEY,
+  source TEXT NOT NULL,
+  pos_id TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  occurred_at INTEGER NOT NULL,
+  currency TEXT NOT NULL,
+  subtotal_minor INTEGER NOT NULL,
+  tax_minor INTEGER NOT NULL,
+  total_minor INTEGER NOT NULL,
+  cashier TEXT NOT NULL,
+  customer_phone TEXT NOT NULL,
+  coupon_codes TEXT NOT NULL,
+  payments TEXT NOT NULL,
+  receipt_text TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  stored_at INTEGER NOT NULL,
+  UNIQUE (source, pos_id, revision)
+);
+CREATE INDEX transactions_phone ON transactions (customer_phone);
+CREATE TABLE transaction_lines (
+  transaction_id INTEGER NOT NULL REFERENCES transactions (id) ON DELETE CASCADE,
+  line_no INTEGER NOT NULL,
+  sku TEXT NOT NULL,
+  description TEXT NOT NULL,
+  quantity_milli INTEGER NOT NULL,
+  unit_price_minor INTEGER NOT NULL,
+  total_minor INTEGER NOT NULL,
+  PRIMARY KEY (transaction_id, line_no)
+);
+CREATE TABLE outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  occurred_at INTEGER NOT NULL,
+  customer_key TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT
+);
+CREATE INDEX outbox_customer ON outbox (customer_key, seq);
+CREATE TABLE dead_letters (
+  event_id TEXT PRIMARY KEY,
+  type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  failed_at INTEGER NOT NULL
+);
+CREATE TABLE source_cursors (
+  source TEXT PRIMARY KEY,
+  cursor TEXT NOT NULL,
+  records INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL
+);
+)sql",
+      // 1 -> 2: what the cloud sends back (coupons, engagement, loyalty,
+      // customer fields), the pull cursor, and API idempotency keys.
+      R"sql(
+CREATE TABLE sync_state (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE coupons (
+  code TEXT PRIMARY KEY,
+  phone TEXT,
+  description TEXT NOT NULL DEFAULT '',
+  discount_minor INTEGER,
+  discount_percent INTEGER,
+  currency TEXT,
+  valid_from INTEGER,
+  valid_until INTEGER,
+  max_redemptions INTEGER NOT NULL DEFAULT 1,
+  redeemed_count INTEGER NOT NULL DEFAULT 0,
+  issued_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE engagement (
+  id INTEGER PRIMARY KEY,
+  change_id TEXT NOT NULL UNIQUE,
+  phone TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  campaign TEXT NOT NULL DEFAULT '',
+  occurred_at INTEGER NOT NULL,
+  detail TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX engagement_phone ON engagement (phone, occurred_at);
+ALTER TABLE contacts ADD COLUMN loyalty_points INTEGER;
+ALTER TABLE contacts ADD COLUMN loyalty_tier TEXT;
+ALTER TABLE contacts ADD COLUMN segments TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE contacts ADD COLUMN cloud_fields TEXT NOT NULL DEFAULT '{}';
+CREATE TABLE idempotency_keys (
+  key TEXT PRIMARY KEY,
+  request_hash TEXT NOT NULL,
+  response TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+)sql",
+  };
+  return steps;
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return static_cast<int>(Steps().size()); }
+
+Status Migrate(Database& db, int target) {
+  if (target < 0) target = LatestSchemaVersion();
+  auto current = db.QueryInt("PRAGMA user_version");
+  if (!current.ok()) return current.status();
+  if (*current > LatestSchemaVersion()) {
+    return Status::FailedPrecondition(
+        "store schema version " + std::to_string(*current) +
+        " is newer than this build understands (" + std::to_string(LatestSchemaVersion()) +
+        "); install a newer tillbridge");
+  }
+  for (int version = static_cast<int>(*current); version < target; ++version) {
+    TransactionGuard txn(db);
+    TB_RETURN_IF_ERROR(txn.begin_status());
+    Status step = db.Exec(Steps()[static_cast<size_t>(version)]);
+    if (!step.ok()) {
+      return Status(step.code(), "migration to schema " + std::to_string(version + 1) +
+                                     " failed: " + step.message());
+    }
+    TB_RETURN_IF_ERROR(db.Exec("PRAGMA user_version = " + std::to_string(version + 1)));
+    TB_RETURN_IF_ERROR(txn.Commit());
+  }
+  return Status::Ok();
+}
+
+}  // namespace tillbridge::store

@@ -1,0 +1,28 @@
+#include "store/sync_state.h"
+
+#include "store/store_core.h"
+
+namespace tillbridge::store {
+
+Result<std::optional<std::string>> SyncState::Get(std::string_view key) {
+  std::lock_guard lock(core_.mutex);
+  auto select = core_.db->Prepare("SELECT value FROM sync_state WHERE key = ?1");
+  if (!select.ok()) return select.status();
+  select->Bind(1, key);
+  auto row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(select->Text(0));
+}
+
+Status SyncState::Set(std::string_view key, std::string_view value) {
+  std::lock_guard lock(core_.mutex);
+  auto upsert = core_.db->Prepare(
+      "INSERT INTO sync_state (key, value) VALUES (?1, ?2) "
+      "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  if (!upsert.ok()) return upsert.status();
+  upsert->Bind(1, key).Bind(2, value);
+  return upsert->Run();
+}
+
+}  // namespace tillbridge::store

@@ -1,0 +1,194 @@
+#include "store/transaction_log.h"
+
+#include "store/event_json.h"
+#include "store/store_core.h"
+
+namespace tillbridge::store {
+namespace {
+
+Result<ConsentSnapshot> SnapshotFor(Database& db, const std::string& phone) {
+  ConsentSnapshot snapshot;
+  if (phone.empty()) return snapshot;
+  auto select = db.Prepare("SELECT purpose, state FROM consent_state WHERE phone = ?1");
+  if (!select.ok()) return select.status();
+  select->Bind(1, phone);
+  for (;;) {
+    auto row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    (select->Text(0) == "marketing" ? snapshot.marketing : snapshot.transactional) =
+        select->Text(1);
+  }
+  return snapshot;
+}
+
+Status UpdateContact(Database& db, const Transaction& txn, const std::string& store_id) {
+  if (txn.customer_phone.empty()) return Status::Ok();
+  std::int64_t count_delta = 0;
+  std::int64_t value_delta = 0;
+  if (txn.kind == TransactionKind::kSale) {
+    count_delta = 1;
+    value_delta = txn.total_minor;
+  } else if (txn.kind == TransactionKind::kRefund) {
+    // Refund totals may be recorded as negative or positive by the POS.
+    value_delta = -std::llabs(txn.total_minor);
+  }
+  auto upsert = db.Prepare(
+      "INSERT INTO contacts (phone, first_seen_at, purchase_count, lifetime_value_minor, "
+      "currency, last_purchase_at, last_store_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+      "ON CONFLICT (phone) DO UPDATE SET "
+      "purchase_count = purchase_count + excluded.purchase_count, "
+      "lifetime_value_minor = lifetime_value_minor + excluded.lifetime_value_minor, "
+      "currency = excluded.currency, "
+      "last_purchase_at = CASE WHEN excluded.purchase_count > 0 THEN "
+      "  max(coalesce(last_purchase_at, 0), excluded.last_purchase_at) ELSE last_purchase_at END, "
+      "last_store_id = excluded.last_store_id");
+  if (!upsert.ok()) return upsert.status();
+  upsert->Bind(1, txn.customer_phone)
+      .Bind(2, txn.occurred_at)
+      .Bind(3, count_delta)
+      .Bind(4, value_delta)
+      .Bind(5, txn.currency)
+      .Bind(6, txn.occurred_at)
+      .Bind(7, store_id);
+  return upsert->Run();
+}
+
+}  // namespace
+
+Status TransactionLog::Ingest(std::string_view source, const std::vector<Transaction>& records,
+                              std::string_view new_cursor) {
+  std::lock_guard lock(core_.mutex);
+  Database& db = *core_.db;
+  TransactionGuard txn(db);
+  TB_RETURN_IF_ERROR(txn.begin_status());
+  const UnixMillis now = core_.Now();
+
+  auto exists = db.Prepare(
+      "SELECT 1 FROM transactions WHERE source = ?1 AND pos_id = ?2 AND revision = ?3");
+  auto insert_txn = db.Prepare(
+      "INSERT INTO transactions (source, pos_id, revision, kind, occurred_at, currency, "
+      "subtotal_minor, tax_minor, total_minor, cashier, customer_phone, coupon_codes, "
+      "payments, receipt_text, event_id, stored_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+  auto insert_line = db.Prepare(
+      "INSERT INTO transaction_lines (transaction_id, line_no, sku, description, "
+      "quantity_milli, unit_price_minor, total_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  auto insert_outbox = db.Prepare(
+      "INSERT INTO outbox (event_id, type, occurred_at, customer_key, payload, created_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (event_id) DO NOTHING");
+  for (auto* stmt : {&exists, &insert_txn, &insert_line, &insert_outbox}) {
+    if (!stmt->ok()) return stmt->status();
+  }
+
+  int queued = 0;
+  for (const Transaction& record : records) {
+    if (record.pos_id.empty()) {
+      return Status::InvalidArgument("transaction from source '" + std::string(source) +
+                                     "' has an empty pos_id");
+    }
+    exists->Reset();
+    exists->Bind(1, source).Bind(2, record.pos_id).Bind(3, record.revision);
+    auto seen = exists->Step();
+    if (!seen.ok()) return seen.status();
+    if (*seen) continue;
+
+    const std::string_view type = EventTypeFor(record.kind);
+    const std::string event_id = MakeEventId(core_.options.store_id, source, record.pos_id,
+                                             type, record.revision);
+    insert_txn->Reset();
+    insert_txn->Bind(1, source)
+        .Bind(2, record.pos_id)
+        .Bind(3, record.revision)
+        .Bind(4, TransactionKindName(record.kind))
+        .Bind(5, record.occurred_at)
+        .Bind(6, record.currency)
+        .Bind(7, record.subtotal_minor)
+        .Bind(8, record.tax_minor)
+        .Bind(9, record.total_minor)
+        .Bind(10, record.cashier)
+        .Bind(11, record.customer_phone)
+        .Bind(12, JsonStringArray(record.coupon_codes))
+        .Bind(13, PaymentsJson(record.payments))
+        .Bind(14, record.receipt_text)
+        .Bind(15, event_id)
+        .Bind(16, now);
+    TB_RETURN_IF_ERROR(insert_txn->Run());
+    const std::int64_t row_id = db.LastInsertRowId();
+    TB_RETURN_IF_ERROR(core_.Fault("ingest.after_transaction"));
+
+    std::int64_t line_no = 0;
+    for (const TransactionLine& line : record.lines) {
+      insert_line->Reset();
+      insert_line->Bind(1, row_id)
+          .Bind(2, ++line_no)
+          .Bind(3, line.sku)
+          .Bind(4, line.description)
+          .Bind(5, line.quantity_milli)
+          .Bind(6, line.unit_price_minor)
+          .Bind(7, line.total_minor);
+      TB_RETURN_IF_ERROR(insert_line->Run());
+    }
+    TB_RETURN_IF_ERROR(core_.Fault("ingest.after_lines"));
+    TB_RETURN_IF_ERROR(UpdateContact(db, record, core_.options.store_id));
+
+    auto snapshot = SnapshotFor(db, record.customer_phone);
+    if (!snapshot.ok()) return snapshot.status();
+    const EventEnvelope envelope{event_id, std::string(type), record.occurred_at,
+                                 core_.options.store_id, core_.options.terminal_id,
+                                 std::string(source)};
+    insert_outbox->Reset();
+    insert_outbox->Bind(1, event_id)
+        .Bind(2, type)
+        .Bind(3, record.occurred_at)
+        .Bind(4, record.customer_phone)
+        .Bind(5, TransactionEventJson(envelope, record, *snapshot))
+        .Bind(6, now);
+    TB_RETURN_IF_ERROR(insert_outbox->Run());
+    queued += db.Changes();
+    TB_RETURN_IF_ERROR(core_.Fault("ingest.after_outbox"));
+  }
+
+  auto cursor = db.Prepare(
+      "INSERT INTO source_cursors (source, cursor, records, updated_at) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, "
+      "records = records + excluded.records, updated_at = excluded.updated_at");
+  if (!cursor.ok()) return cursor.status();
+  cursor->Bind(1, source).Bind(2, new_cursor).Bind(3, static_cast<std::int64_t>(records.size()))
+      .Bind(4, now);
+  TB_RETURN_IF_ERROR(cursor->Run());
+  TB_RETURN_IF_ERROR(core_.Fault("ingest.before_commit"));
+  TB_RETURN_IF_ERROR(txn.Commit());
+  if (queued > 0) core_.NotifyOutboxLocked();
+  return Status::Ok();
+}
+
+Result<std::optional<std::string>> TransactionLog::Cursor(std::string_view source) {
+  std::lock_guard lock(core_.mutex);
+  auto select = core_.db->Prepare("SELECT cursor FROM source_cursors WHERE source = ?1");
+  if (!select.ok()) return select.status();
+  select->Bind(1, source);
+  auto row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(select->Text(0));
+}
+
+Result<std::optional<std::int64_t>> TransactionLog::LatestRevision(std::string_view source,
+                                                                   std::string_view pos_id) {
+  std::lock_guard lock(core_.mutex);
+  auto select = core_.db->Prepare(
+      "SELECT max(revision) FROM transactions WHERE source = ?1 AND pos_id = ?2");
+  if (!select.ok()) return select.status();
+  select->Bind(1, source).Bind(2, pos_id);
+  auto row = select->Step();
+  if (!row.ok()) return row.status();
+  return select->OptionalInt(0);
+}
+
+Result<std::int64_t> TransactionLog::Count() {
+  std::lock_guard lock(core_.mutex);
+  return core_.db->QueryInt("SELECT count(*) FROM transactions");
+}
+
+}  // namespace tillbridge::store
