@@ -1,0 +1,26 @@
+// The CLI subcommands other than `run`. Each returns the process exit code
+// and writes human-readable output to `out` and problems to `err`.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include "agent/config.h"
+
+namespace tillbridge::agent {
+
+// Exit codes shared by all subcommands.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;     // the command ran and found a problem
+inline constexpr int kExitUsage = 2;       // bad arguments or bad config
+
+// `tillbridge status`: store statistics, sources, sync state, API address.
+int RunStatus(const LoadedConfig& config, bool json, std::ostream& out, std::ostream& err);
+
+// `tillbridge doctor`: one line per check with ok/FAIL and the fix.
+int RunDoctor(const LoadedConfig& config, std::ostream& out);
+
+// The local API's base URL from config, or "" when the API is disabled.
+std::string ApiBaseUrl(const LoadedConfig& config);
+
+}  // namespace tillbridge::agent

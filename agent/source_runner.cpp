@@ -1,0 +1,138 @@
+#include "agent/source_runner.h"
+
+#include <random>
+
+#include "common/log.h"
+#include "common/metrics.h"
+#include "store/sync_state.h"
+#include "store/transaction_log.h"
+
+namespace tillbridge::agent {
+
+SourceRunner::SourceRunner(std::unique_ptr<drivers::TransactionSource> source,
+                           store::Store& store, SourceRunnerOptions options)
+    : source_(std::move(source)), store_(store), options_(options) {
+  state_.name = std::string(source_->Name());
+}
+
+SourceRunner::~SourceRunner() { Stop(); }
+
+void SourceRunner::Start() {
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void SourceRunner::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+SourceRunnerState SourceRunner::State() const {
+  std::lock_guard lock(mutex_);
+  return state_;
+}
+
+bool SourceRunner::Sleep(std::chrono::milliseconds delay) {
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, delay, [this] { return stopping_.load(); });
+  return !stopping_;
+}
+
+void SourceRunner::SetError(const std::string& error) {
+  bool changed = false;
+  {
+    std::lock_guard lock(mutex_);
+    changed = state_.last_error != error;
+    state_.last_error = error;
+    state_.connected = false;
+  }
+  // Log a failure once when it starts, not on every retry; the store keeps
+  // it for `tillbridge status` in another process.
+  if (changed) {
+    LogWarning("source", "source '" + state_.name + "': " + error);
+    (void)store_.sync_state().Set("source." + state_.name + ".error", error);
+  }
+}
+
+void SourceRunner::SetHealthy() {
+  bool changed = false;
+  {
+    std::lock_guard lock(mutex_);
+    changed = !state_.last_error.empty() || !state_.connected;
+    state_.connected = true;
+    state_.last_error.clear();
+  }
+  if (changed) {
+    LogInfo("source", "source '" + state_.name + "' connected");
+    (void)store_.sync_state().Set("source." + state_.name + ".error", "");
+  }
+}
+
+void SourceRunner::Loop() {
+  const std::string name = state_.name;
+  Counter& ingested = MetricsRegistry::Global().GetCounter(
+      "tillbridge_source_records_total{source=\"" + name + "\"}",
+      "Records stored from each transaction source");
+  std::mt19937_64 random(std::random_device{}());
+  std::chrono::milliseconds backoff = options_.backoff_initial;
+  auto back_off = [&]() {
+    // Full jitter keeps many terminals from reconnecting in step.
+    std::uniform_int_distribution<std::int64_t> pick(0, backoff.count());
+    const bool keep_going = Sleep(std::chrono::milliseconds(pick(random)));
+    backoff = std::min(backoff * 2, options_.backoff_max);
+    return keep_going;
+  };
+
+  bool open = false;
+  std::optional<std::string> cursor;
+  while (!stopping_) {
+    if (!open) {
+      Status opened = source_->Open();
+      if (!opened.ok()) {
+        SetError("cannot open: " + opened.message());
+        if (!back_off()) break;
+        continue;
+      }
+      open = true;
+      SetHealthy();
+    }
+    if (!cursor) {
+      auto stored = store_.transactions().Cursor(name);
+      if (!stored.ok()) {
+        SetError("cannot read cursor from store: " + stored.status().message());
+        if (!back_off()) break;
+        continue;
+      }
+      cursor = stored->value_or("");
+    }
+    auto batch = source_->Poll(*cursor, options_.poll_wait);
+    if (!batch.ok()) {
+      SetError(batch.status().message());
+      open = false;
+      if (!back_off()) break;
+      continue;
+    }
+    if (batch->records.empty() && batch->cursor == *cursor) continue;
+    Status stored = store_.transactions().Ingest(name, batch->records, batch->cursor);
+    if (!stored.ok()) {
+      // The cursor did not advance; the same records are read again.
+      SetError("cannot store batch: " + stored.message());
+      if (!back_off()) break;
+      continue;
+    }
+    cursor = batch->cursor;
+    backoff = options_.backoff_initial;
+    ingested.Increment(static_cast<std::int64_t>(batch->records.size()));
+    SetHealthy();
+    std::lock_guard lock(mutex_);
+    ++state_.batches;
+    state_.records += static_cast<std::int64_t>(batch->records.size());
+  }
+}
+
+}  // namespace tillbridge::agent
