@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The full test suite, from a bare Debian 12 machine: installs dependencies,
+# starts the database servers the tests use, builds and runs every test in
+# the release build and again under AddressSanitizer + UBSan, then runs the
+# fuzzers for a bounded time.
+#
+#   scripts/test.sh            everything (what CI runs)
+#   scripts/test.sh --quick    release build only, no sanitizer pass, no fuzzing
+#   scripts/test.sh -L store   pass extra arguments to ctest (e.g. one label)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+QUICK=0
+CTEST_ARGS=()
+for arg in "$@"; do
+  case "$arg" in
+    --quick) QUICK=1 ;;
+    *) CTEST_ARGS+=("$arg") ;;
+  esac
+done
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "dependencies"
+scripts/install-deps.sh test
+
+if [ -x scripts/start-test-databases.sh ]; then
+  step "database servers"
+  scripts/start-test-databases.sh
+fi
+
+JOBS="$(nproc)"
+run_suite() {
+  local preset="$1"
+  step "build ($preset)"
+  scripts/build.sh "$preset"
+  step "tests ($preset)"
+  ctest --preset "$preset" -j"$JOBS" --timeout 900 "${CTEST_ARGS[@]}"
+}
+
+run_suite release
+if [ "$QUICK" -eq 0 ]; then
+  run_suite debug
+  if [ -x scripts/run-fuzz.sh ]; then
+    step "fuzzing (bounded)"
+    scripts/run-fuzz.sh
+  fi
+fi
+step "all tests passed"
