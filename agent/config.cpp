@@ -58,6 +58,13 @@ std::string TypeName(const ConfigKeySpec& spec) {
   return "string";
 }
 
+// The key table renamed to environment variable names, for suggestions.
+std::vector<ConfigKeySpec> EnvSpecs(const std::vector<ConfigKeySpec>& keys) {
+  std::vector<ConfigKeySpec> out;
+  for (const auto& spec : keys) out.push_back({EnvNameFor(spec.key)});
+  return out;
+}
+
 }  // namespace
 
 const std::vector<ConfigKeySpec>& CoreConfigKeys() {
@@ -136,13 +143,22 @@ Result<LoadedConfig> LoadConfig(const std::string& path, const std::vector<Confi
     values[entry.key] = entry.value;
     config.origins[entry.key] = where;
   }
+  std::set<std::string> section_prefixes;
+  for (const auto& spec : keys) {
+    section_prefixes.insert(EnvNameFor(spec.key.substr(0, spec.key.find('.'))) + "_");
+  }
   for (const auto& [name, value] : env) {
-    // Variables the agent itself reads for other purposes are not keys.
-    if (name == "TILLBRIDGE_CONFIG") continue;
     auto it = by_env.find(name);
     if (it == by_env.end()) {
+      // Only a variable inside a known section (TILLBRIDGE_LOG_...) is meant
+      // as a key; others (TILLBRIDGE_CONFIG, ...) are not ours to judge.
+      const bool in_section = std::any_of(
+          section_prefixes.begin(), section_prefixes.end(),
+          [&](const std::string& prefix) { return name.rfind(prefix, 0) == 0; });
+      if (!in_section) continue;
       return Status::InvalidArgument("environment variable " + name +
-                                     " does not name a config key");
+                                     " does not name a config key" +
+                                     Suggestion(name, EnvSpecs(keys)));
     }
     values[it->second->key] = value;
     config.origins[it->second->key] = "env " + name;

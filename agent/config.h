@@ -30,7 +30,8 @@ std::string EnvNameFor(const std::string& key);
 // Reads `path`, applies environment overrides from `env` (TILLBRIDGE_*) and
 // defaults, validates every value. Errors (InvalidArgument) name the file,
 // the line and the key: "examples/x.ini:12: unknown key 'api.prot' (did you
-// mean 'api.port'?)". Unknown TILLBRIDGE_* variables are errors too.
+// mean 'api.port'?)". A TILLBRIDGE_<SECTION>_* variable that names no key of
+// a known section is an error too.
 Result<LoadedConfig> LoadConfig(const std::string& path, const std::vector<ConfigKeySpec>& keys,
                                 const std::map<std::string, std::string>& env);
 
