@@ -26,7 +26,7 @@ TEST_PKGS=(
   socat                           # pseudo-terminal pairs for the printer tap
   mariadb-server postgresql       # real POS database servers
   clang libclang-rt-14-dev        # libFuzzer targets
-  chromium nodejs npm             # the cashier page in a real browser
+  chromium                        # the cashier page in a real browser
   wrk curl procps psmisc python3
   lintian debootstrap msitools    # packaging checks
 )
@@ -47,6 +47,13 @@ done
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+# Node.js and npm drive the browser and printer tests. Machines that already
+# carry Node.js from another source (with npm bundled) must not get Debian's
+# npm, which conflicts with it.
+if [ "$WHAT" = "test" ] && ! { command -v node >/dev/null && command -v npm >/dev/null; }; then
+  missing+=(nodejs npm)
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}"
