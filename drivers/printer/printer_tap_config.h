@@ -1,0 +1,42 @@
+// Configuration of the receipt-printer tap: the keys of section [printer]
+// and the typed options they parse into.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "common/config_spec.h"
+#include "common/status.h"
+#include "drivers/printer/byte_port.h"
+#include "drivers/printer/escpos_decoder.h"
+#include "drivers/printer/passthrough.h"
+
+namespace tillbridge::drivers {
+
+enum class TapMode { kSerial, kTcp };
+
+struct PrinterTapOptions {
+  bool enabled = false;
+  std::string source_name = "printer";
+  TapMode mode = TapMode::kTcp;
+  SerialPassthroughOptions serial;  // mode serial
+  TcpPassthroughOptions tcp;        // mode tcp
+  DecoderLimits decoder;
+  std::string templates_path;  // file or folder of *.tbt files
+  std::string spool_dir;       // spool and unmatched-receipt log
+  std::string currency = "USD";
+  std::string time_zone = "local";
+  std::size_t parse_queue_bytes = 8 * 1024 * 1024;
+};
+
+// The [printer] keys with types, defaults and descriptions.
+const std::vector<ConfigKeySpec>& PrinterTapConfigKeys();
+
+// Builds options from validated values (defaults filled in for missing
+// keys). Checks what one key alone cannot: serial mode needs both ports,
+// TCP mode a printer host, an enabled tap its templates and spool folder.
+// Errors name the key: "printer.printer_host: required when mode is tcp".
+Result<PrinterTapOptions> PrinterTapOptionsFrom(const ConfigValues& values);
+
+}  // namespace tillbridge::drivers

@@ -1,0 +1,348 @@
+#include "drivers/printer/receipt_spool.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <algorithm>
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+
+#include "common/digest.h"
+#include "common/log.h"
+
+namespace tillbridge::drivers {
+namespace {
+
+constexpr char kMagic[] = "TBSPOOL1 ";
+constexpr std::uint64_t kCompactAfterBytes = 1024 * 1024;
+constexpr std::uint64_t kMaxRecordBytes = 16 * 1024 * 1024;
+
+std::string ErrnoText(const std::string& path) { return path + ": " + std::strerror(errno); }
+
+Status WriteAll(int fd, std::uint64_t offset, std::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    const ssize_t put = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
+    if (put < 0) {
+      if (errno == EINTR) continue;
+      return Status::IoError(ErrnoText(path));
+    }
+    data.remove_prefix(static_cast<std::size_t>(put));
+    offset += static_cast<std::uint64_t>(put);
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ReadAt(int fd, std::uint64_t offset, std::uint64_t length, const std::string& path) {
+  std::string data(length, '\0');
+  std::uint64_t done = 0;
+  while (done < length) {
+    const ssize_t got = ::pread(fd, data.data() + done, length - done, static_cast<off_t>(offset + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return Status::IoError(ErrnoText(path));
+    done += static_cast<std::uint64_t>(got);
+  }
+  return data;
+}
+
+std::string Checksum(std::string_view payload) { return Sha256Hex(payload).substr(0, 16); }
+
+std::string RecordHeader(std::uint64_t seq, std::string_view payload) {
+  return std::to_string(seq) + " " + std::to_string(payload.size()) + " " + Checksum(payload) + "\n";
+}
+
+Status SyncDirectory(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError(ErrnoText(dir));
+  ::fsync(fd);
+  ::close(fd);
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string TransactionToSpoolJson(const store::Transaction& txn) {
+  Poco::JSON::Object root;
+  root.set("source", txn.source);
+  root.set("pos_id", txn.pos_id);
+  root.set("revision", txn.revision);
+  root.set("kind", std::string(store::TransactionKindName(txn.kind)));
+  root.set("occurred_at", txn.occurred_at);
+  root.set("currency", txn.currency);
+  root.set("subtotal_minor", txn.subtotal_minor);
+  root.set("tax_minor", txn.tax_minor);
+  root.set("total_minor", txn.total_minor);
+  root.set("cashier", txn.cashier);
+  root.set("customer_phone", txn.customer_phone);
+  Poco::JSON::Array coupons;
+  for (const auto& code : txn.coupon_codes) coupons.add(code);
+  root.set("coupon_codes", coupons);
+  Poco::JSON::Array lines;
+  for (const auto& line : txn.lines) {
+    Poco::JSON::Object item;
+    item.set("sku", line.sku);
+    item.set("description", line.description);
+    item.set("quantity_milli", line.quantity_milli);
+    item.set("unit_price_minor", line.unit_price_minor);
+    item.set("total_minor", line.total_minor);
+    lines.add(item);
+  }
+  root.set("lines", lines);
+  Poco::JSON::Array payments;
+  for (const auto& payment : txn.payments) {
+    Poco::JSON::Object item;
+    item.set("type", payment.type);
+    item.set("amount_minor", payment.amount_minor);
+    payments.add(item);
+  }
+  root.set("payments", payments);
+  root.set("receipt_text", txn.receipt_text);
+  std::ostringstream out;
+  root.stringify(out);
+  return out.str();
+}
+
+Result<store::Transaction> TransactionFromSpoolJson(const std::string& json) {
+  try {
+    Poco::JSON::Parser parser;
+    auto root = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
+    store::Transaction txn;
+    txn.source = root->getValue<std::string>("source");
+    txn.pos_id = root->getValue<std::string>("pos_id");
+    txn.revision = root->getValue<std::int64_t>("revision");
+    auto kind = store::ParseTransactionKind(root->getValue<std::string>("kind"));
+    if (!kind) return Status::Corruption("spool record has an unknown kind");
+    txn.kind = *kind;
+    txn.occurred_at = root->getValue<std::int64_t>("occurred_at");
+    txn.currency = root->getValue<std::string>("currency");
+    txn.subtotal_minor = root->getValue<std::int64_t>("subtotal_minor");
+    txn.tax_minor = root->getValue<std::int64_t>("tax_minor");
+    txn.total_minor = root->getValue<std::int64_t>("total_minor");
+    txn.cashier = root->getValue<std::string>("cashier");
+    txn.customer_phone = root->getValue<std::string>("customer_phone");
+    auto coupons = root->getArray("coupon_codes");
+    for (std::size_t i = 0; coupons && i < coupons->size(); ++i) {
+      txn.coupon_codes.push_back(coupons->getElement<std::string>(static_cast<unsigned>(i)));
+    }
+    auto lines = root->getArray("lines");
+    for (std::size_t i = 0; lines && i < lines->size(); ++i) {
+      auto item = lines->getObject(static_cast<unsigned>(i));
+      store::TransactionLine line;
+      line.sku = item->getValue<std::string>("sku");
+      line.description = item->getValue<std::string>("description");
+      line.quantity_milli = item->getValue<std::int64_t>("quantity_milli");
+      line.unit_price_minor = item->getValue<std::int64_t>("unit_price_minor");
+      line.total_minor = item->getValue<std::int64_t>("total_minor");
+      txn.lines.push_back(std::move(line));
+    }
+    auto payments = root->getArray("payments");
+    for (std::size_t i = 0; payments && i < payments->size(); ++i) {
+      auto item = payments->getObject(static_cast<unsigned>(i));
+      txn.payments.push_back({item->getValue<std::string>("type"),
+                              item->getValue<std::int64_t>("amount_minor")});
+    }
+    txn.receipt_text = root->getValue<std::string>("receipt_text");
+    return txn;
+  } catch (const Poco::Exception& error) {
+    return Status::Corruption("spool record is not a transaction: " + error.displayText());
+  } catch (const std::exception& error) {
+    return Status::Corruption(std::string("spool record is not a transaction: ") + error.what());
+  }
+}
+
+Result<std::unique_ptr<ReceiptSpool>> ReceiptSpool::Open(const std::string& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) return Status::IoError("cannot create spool folder " + dir + ": " + error.message());
+  const std::string path = (std::filesystem::path(dir) / "receipts.spool").string();
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IoError(ErrnoText(path));
+  const off_t size = ::lseek(fd, 0, SEEK_END);
+  std::string spool_id;
+  std::vector<Entry> entries;
+  std::uint64_t end = 0;
+  std::uint64_t last_seq = 0;
+  const auto fail = [&](Status status) {
+    ::close(fd);
+    return status;
+  };
+  if (size == 0) {
+    spool_id = RandomHex(8);
+    const std::string header = std::string(kMagic) + spool_id + "\n";
+    Status written = WriteAll(fd, 0, header, path);
+    if (!written.ok()) return fail(written);
+    ::fsync(fd);
+    (void)SyncDirectory(dir);
+    end = header.size();
+  } else {
+    auto content = ReadAt(fd, 0, static_cast<std::uint64_t>(size), path);
+    if (!content.ok()) return fail(content.status());
+    const std::string& text = *content;
+    const auto header_end = text.find('\n');
+    if (text.rfind(kMagic, 0) != 0 || header_end == std::string::npos) {
+      return fail(Status::Corruption(path + ": not a Tillbridge receipt spool"));
+    }
+    spool_id = text.substr(sizeof(kMagic) - 1, header_end - (sizeof(kMagic) - 1));
+    std::uint64_t pos = header_end + 1;
+    while (pos < text.size()) {
+      const auto line_end = text.find('\n', pos);
+      std::uint64_t seq = 0, length = 0;
+      char checksum[17] = {};
+      bool whole = false;
+      if (line_end != std::string::npos &&
+          std::sscanf(text.c_str() + pos, "%20" SCNu64 " %20" SCNu64 " %16s", &seq, &length, checksum) == 3 &&
+          length <= kMaxRecordBytes && line_end + 1 + length + 1 <= text.size() &&
+          text[line_end + 1 + length] == '\n' && seq > last_seq) {
+        whole = Checksum(std::string_view(text).substr(line_end + 1, length)) == checksum;
+      }
+      if (!whole) {
+        // Only the last record can be torn by a crash; anything after it
+        // would mean the file was damaged some other way.
+        LogWarning("printer", path + ": dropping a torn record at byte " + std::to_string(pos));
+        if (::ftruncate(fd, static_cast<off_t>(pos)) != 0) return fail(Status::IoError(ErrnoText(path)));
+        break;
+      }
+      entries.push_back({seq, line_end + 1, length});
+      last_seq = seq;
+      pos = line_end + 1 + length + 1;
+    }
+    end = pos < text.size() ? pos : text.size();
+  }
+  return std::make_unique<ReceiptSpool>(Key(), path, fd, spool_id, std::move(entries), end,
+                                        last_seq);
+}
+
+ReceiptSpool::ReceiptSpool(Key /*key*/, std::string path, int fd, std::string spool_id, std::vector<Entry> entries,
+                           std::uint64_t end, std::uint64_t last_seq)
+    : path_(std::move(path)),
+      fd_(fd),
+      spool_id_(std::move(spool_id)),
+      entries_(std::move(entries)),
+      end_(end),
+      last_seq_(last_seq) {}
+
+ReceiptSpool::~ReceiptSpool() { ::close(fd_); }
+
+Result<std::uint64_t> ReceiptSpool::Append(const store::Transaction& txn) {
+  const std::string payload = TransactionToSpoolJson(txn);
+  std::lock_guard<std::mutex> lock(mutex_);
+  const std::uint64_t seq = std::max(last_seq_, seq_floor_) + 1;
+  const std::string header = RecordHeader(seq, payload);
+  const std::string record = header + payload + "\n";
+  TB_RETURN_IF_ERROR(WriteAll(fd_, end_, record, path_));
+  if (::fdatasync(fd_) != 0) return Status::IoError(ErrnoText(path_));
+  entries_.push_back({seq, end_ + header.size(), payload.size()});
+  end_ += record.size();
+  last_seq_ = seq;
+  appended_.notify_all();
+  return seq;
+}
+
+Result<std::vector<std::pair<std::uint64_t, store::Transaction>>> ReceiptSpool::ReadAfter(
+    std::uint64_t after, std::size_t max, std::chrono::milliseconds wait) {
+  std::vector<Entry> wanted;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    appended_.wait_for(lock, wait, [&] { return last_seq_ > after; });
+    for (const auto& entry : entries_) {
+      if (entry.seq > after && wanted.size() < max) wanted.push_back(entry);
+    }
+  }
+  std::vector<std::pair<std::uint64_t, store::Transaction>> records;
+  for (const auto& entry : wanted) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto payload = ReadAt(fd_, entry.offset, entry.length, path_);
+    if (!payload.ok()) return payload.status();
+    auto txn = TransactionFromSpoolJson(*payload);
+    if (!txn.ok()) return Status::Corruption(path_ + " record " + std::to_string(entry.seq) + ": " + txn.status().message());
+    records.emplace_back(entry.seq, std::move(*txn));
+  }
+  return records;
+}
+
+Status ReceiptSpool::Compact(std::uint64_t acknowledged) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::uint64_t dead = 0;
+  std::size_t keep_from = 0;
+  while (keep_from < entries_.size() && entries_[keep_from].seq <= acknowledged) {
+    dead += entries_[keep_from].length;
+    ++keep_from;
+  }
+  if (dead < kCompactAfterBytes) return Status::Ok();
+  const std::string temp = path_ + ".tmp";
+  const int out = ::open(temp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (out < 0) return Status::IoError(ErrnoText(temp));
+  std::string header = std::string(kMagic) + spool_id_ + "\n";
+  std::uint64_t pos = 0;
+  std::vector<Entry> kept;
+  Status status = WriteAll(out, pos, header, temp);
+  pos += header.size();
+  for (std::size_t i = keep_from; status.ok() && i < entries_.size(); ++i) {
+    auto payload = ReadAt(fd_, entries_[i].offset, entries_[i].length, path_);
+    if (!payload.ok()) {
+      status = payload.status();
+      break;
+    }
+    const std::string record_header = RecordHeader(entries_[i].seq, *payload);
+    status = WriteAll(out, pos, record_header + *payload + "\n", temp);
+    kept.push_back({entries_[i].seq, pos + record_header.size(), entries_[i].length});
+    pos += record_header.size() + payload->size() + 1;
+  }
+  if (status.ok() && ::fsync(out) != 0) status = Status::IoError(ErrnoText(temp));
+  if (status.ok() && ::rename(temp.c_str(), path_.c_str()) != 0) status = Status::IoError(ErrnoText(path_));
+  if (!status.ok()) {
+    ::close(out);
+    ::unlink(temp.c_str());
+    return status;
+  }
+  (void)SyncDirectory(std::filesystem::path(path_).parent_path().string());
+  ::close(fd_);
+  fd_ = out;
+  entries_ = std::move(kept);
+  end_ = pos;
+  return Status::Ok();
+}
+
+std::string ReceiptSpool::CursorFor(std::uint64_t seq) const {
+  return spool_id_ + ":" + std::to_string(seq);
+}
+
+Result<std::uint64_t> ReceiptSpool::ParseCursor(const std::string& cursor) const {
+  if (cursor.empty()) return std::uint64_t{0};
+  const auto colon = cursor.find(':');
+  if (colon == std::string::npos) return Status::InvalidArgument("printer cursor '" + cursor + "' has no ':'");
+  std::uint64_t seq = 0;
+  const std::string digits = cursor.substr(colon + 1);
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 19) {
+    return Status::InvalidArgument("printer cursor '" + cursor + "' has no sequence number");
+  }
+  seq = std::stoull(digits);
+  if (cursor.substr(0, colon) != spool_id_) {
+    LogWarning("printer", "cursor belongs to an earlier spool; reading this spool from its start");
+    return std::uint64_t{0};
+  }
+  return seq;
+}
+
+std::uint64_t ReceiptSpool::last_seq() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return last_seq_;
+}
+
+void ReceiptSpool::EnsureSeqAbove(std::uint64_t seq) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  seq_floor_ = std::max(seq_floor_, seq);
+}
+
+std::size_t ReceiptSpool::record_count() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return entries_.size();
+}
+
+}  // namespace tillbridge::drivers
