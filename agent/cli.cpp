@@ -12,7 +12,7 @@ const std::set<std::string>& ValueOptions() {
 }
 
 const std::set<std::string>& FlagOptions() {
-  static const std::set<std::string> flags = {"json", "help", "version", "daemon"};
+  static const std::set<std::string> flags = {"json", "help", "version", "daemon", "launch"};
   return flags;
 }
 
@@ -65,7 +65,15 @@ Result<CommandLine> ParseCommandLine(int argc, const char* const* argv) {
 std::string ConfigPathFor(const CommandLine& line) {
   if (auto it = line.values.find("config"); it != line.values.end()) return it->second;
   if (const char* env = std::getenv("TILLBRIDGE_CONFIG"); env && *env) return env;
+#ifdef _WIN32
+  // Where the MSI puts the config (the service itself is given --config).
+  if (const char* program_data = std::getenv("ProgramData"); program_data && *program_data) {
+    return std::string(program_data) + "\\Tillbridge\\tillbridge.ini";
+  }
+  return "C:\\ProgramData\\Tillbridge\\tillbridge.ini";
+#else
   return "/etc/tillbridge/tillbridge.ini";
+#endif
 }
 
 std::string UsageText() {
@@ -87,7 +95,8 @@ Commands:
                            the consent evidence record, one row per ledger entry
   consents verify          check the consent ledger's hash chain
                            (exit 0 intact, 1 naming the first bad row)
-  api-token                print the local API's bearer token (for configuring a POS)
+  api-token [--launch]     print the local API's bearer token (for configuring a POS),
+                           or a one-time sign-in link for the cashier page
   config-reference         print every config key with its default (Markdown)
 
 Options for every command:

@@ -123,7 +123,7 @@ int Dispatch(int argc, char** argv) {
   }
   if (command == "status") return RunStatus(*config, line.flags.count("json") > 0, std::cout, std::cerr);
   if (command == "doctor") return RunDoctor(*config, std::cout);
-  if (command == "api-token") return RunApiToken(*config, std::cout, std::cerr);
+  if (command == "api-token") return RunApiToken(*config, line, std::cout, std::cerr);
   return RunConsents(*config, line, std::cout, std::cerr);
 }
 

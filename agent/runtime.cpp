@@ -3,10 +3,19 @@
 #include <filesystem>
 #include <vector>
 
+#include "agent/api/api_options.h"
+#include "agent/api/api_server.h"
 #include "agent/source_runner.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/phone.h"
+#include "drivers/printer/printer_tap.h"
+#include "drivers/printer/printer_tap_config.h"
+#include "drivers/sql/sql_source.h"
+#include "store/outbox.h"
 #include "store/store.h"
+#include "sync/sync_options.h"
+#include "sync/sync_service.h"
 
 namespace tillbridge::agent {
 
@@ -14,8 +23,12 @@ struct RuntimeParts {
   LoadedConfig config;
   std::unique_ptr<PhoneNormalizer> phones;
   std::unique_ptr<store::Store> store;
+  std::unique_ptr<ApiServer> api;
+  drivers::PrinterTap* printer_tap = nullptr;  // owned by its SourceRunner
   std::vector<std::unique_ptr<SourceRunner>> sources;
+  std::unique_ptr<sync::SyncService> sync;
   std::vector<std::string> description;
+  bool stopped = false;
 };
 
 std::string StorePath(const LoadedConfig& config) {
@@ -41,9 +54,94 @@ Result<std::unique_ptr<store::Store>> OpenConfiguredStore(const LoadedConfig& co
   options.path = StorePath(config);
   options.store_id = config.values.GetString("agent.store_id");
   options.terminal_id = config.values.GetString("agent.terminal_id");
-  options.busy_timeout_ms = static_cast<int>(config.values.GetDuration("store.busy_timeout").count());
+  options.busy_timeout_ms =
+      static_cast<int>(config.values.GetDuration("store.busy_timeout").count());
   return store::Store::Open(options);
 }
+
+namespace {
+
+Status StartApi(RuntimeParts& parts) {
+  const ConfigValues& values = parts.config.values;
+  if (!values.GetBool("api.enabled")) return Status::Ok();
+  auto options = ApiOptionsFrom(values, values.GetString("agent.data_dir"));
+  if (!options.ok()) return options.status();
+  auto api = ApiServer::Start(*options, *parts.store, *parts.phones);
+  if (!api.ok()) return Status(api.status().code(), "local API: " + api.status().message());
+  parts.api = std::move(api).value();
+  parts.description.push_back("local API and cashier page " + parts.api->BaseUrl() +
+                              " (cashier sign-in link: `tillbridge api-token --launch`)");
+  return Status::Ok();
+}
+
+Status StartSources(RuntimeParts& parts) {
+  const ConfigValues& values = parts.config.values;
+  if (values.GetBool("pos.enabled")) {
+    auto options = drivers::SqlSourceOptionsFrom(values, parts.config.base_dir);
+    if (!options.ok()) return options.status();
+    auto source = drivers::MakeSqlSource(*options, *parts.phones, parts.store->clock());
+    if (!source.ok()) return Status(source.status().code(), "pos: " + source.status().message());
+    parts.description.push_back("source '" + options->name + "': POS database, profile " +
+                                options->profile + ", polling every " +
+                                std::to_string(options->poll_interval.count()) + " ms");
+    parts.sources.push_back(std::make_unique<SourceRunner>(std::move(source).value(), *parts.store));
+  }
+  if (values.GetBool("printer.enabled")) {
+    auto options = drivers::PrinterTapOptionsFrom(values);
+    if (!options.ok()) return options.status();
+    auto tap = drivers::PrinterTap::Create(*options, *parts.phones, parts.store->clock());
+    if (!tap.ok()) return Status(tap.status().code(), "printer: " + tap.status().message());
+    drivers::PrinterTap* raw = tap->get();
+    TB_RETURN_IF_ERROR(raw->Start());
+    parts.printer_tap = raw;
+    parts.description.push_back("source '" + std::string(raw->Name()) +
+                                "': receipt printer tap (" + values.GetString("printer.mode") +
+                                ")");
+    parts.sources.push_back(std::make_unique<SourceRunner>(std::move(tap).value(), *parts.store));
+  }
+  for (auto& runner : parts.sources) runner->Start();
+  if (parts.sources.empty()) {
+    parts.description.push_back(
+        "no POS source enabled (pos.enabled, printer.enabled); transactions arrive only "
+        "through the local API");
+  }
+  return Status::Ok();
+}
+
+Status StartSync(RuntimeParts& parts) {
+  auto options = sync::SyncOptionsFrom(parts.config.values);
+  if (!options.ok()) return options.status();
+  if (!options->cloud.enabled && !options->webhook.enabled) {
+    parts.description.push_back("cloud sync disabled (cloud.enabled, webhook.enabled)");
+    return Status::Ok();
+  }
+  parts.sync = std::make_unique<sync::SyncService>(*parts.store, *options);
+  Status started = parts.sync->Start();
+  if (!started.ok()) return Status(started.code(), "sync: " + started.message());
+  if (options->cloud.enabled) {
+    parts.description.push_back("cloud sync with " + options->cloud.endpoint.url);
+  }
+  if (options->webhook.enabled) {
+    parts.description.push_back("webhook sink " + options->webhook.endpoint.url);
+  }
+  return Status::Ok();
+}
+
+void StopParts(RuntimeParts& parts) {
+  if (parts.stopped) return;
+  parts.stopped = true;
+  // Newest first: sync, then sources (the tap stops forwarding and spools
+  // what it decoded before its runner stops), then the API.
+  if (parts.sync) parts.sync->Stop();
+  if (parts.printer_tap) parts.printer_tap->Stop();
+  for (auto it = parts.sources.rbegin(); it != parts.sources.rend(); ++it) (*it)->Stop();
+  if (parts.api) parts.api->Stop();
+  MetricsRegistry::Global().SetCallback("tillbridge_outbox_depth",
+                                        "Events waiting for the cloud to acknowledge them",
+                                        [] { return std::int64_t{0}; });
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Runtime>> Runtime::Start(const LoadedConfig& config) {
   auto parts = std::make_unique<RuntimeParts>();
@@ -57,7 +155,18 @@ Result<std::unique_ptr<Runtime>> Runtime::Start(const LoadedConfig& config) {
                                parts->store->agent_id() + ", store " +
                                parts->store->store_id() + ", terminal " +
                                parts->store->terminal_id() + ")");
-  for (auto& runner : parts->sources) runner->Start();
+  store::Store* store = parts->store.get();
+  MetricsRegistry::Global().SetCallback(
+      "tillbridge_outbox_depth", "Events waiting for the cloud to acknowledge them",
+      [store] { return store->outbox().Depth().ok() ? *store->outbox().Depth() : -1; });
+
+  Status started = StartApi(*parts);
+  if (started.ok()) started = StartSources(*parts);
+  if (started.ok()) started = StartSync(*parts);
+  if (!started.ok()) {
+    StopParts(*parts);
+    return started;
+  }
   return std::unique_ptr<Runtime>(new Runtime(std::move(parts)));
 }
 
@@ -67,7 +176,7 @@ Runtime::~Runtime() { Stop(); }
 
 void Runtime::Stop() {
   if (!parts_) return;
-  for (auto it = parts_->sources.rbegin(); it != parts_->sources.rend(); ++it) (*it)->Stop();
+  StopParts(*parts_);
 }
 
 store::Store& Runtime::store() { return *parts_->store; }

@@ -5,6 +5,7 @@
 #
 #   scripts/install-deps.sh build   compilers and libraries to build the agent
 #   scripts/install-deps.sh demo    build + what the live demo uses
+#   scripts/install-deps.sh package build + what scripts/package.sh uses
 #   scripts/install-deps.sh test    build + servers, browser and tools the tests use
 set -euo pipefail
 
@@ -16,26 +17,32 @@ BUILD_PKGS=(
   libsqlite3-dev sqlite3          # the local store
   libpoco-dev                     # service, HTTP server, config, JSON, POS database access
   libpq-dev libmariadb-dev        # Poco::Data PostgreSQL / MariaDB connectors
+  unixodbc-dev                    # Poco::Data ODBC connector (optional POS connector)
   libserialport-dev               # serial printer ports
   libcpprest-dev libssl-dev       # cloud sync client, TLS, digests
   libphonenumber-dev              # E.164 phone numbers
   doctest-dev                     # unit tests
 )
-DEMO_PKGS=(socat)
+DEMO_PKGS=(curl python3)
+PACKAGE_PKGS=(dpkg-dev lintian)   # dpkg-shlibdeps for Depends, lintian for the check
 TEST_PKGS=(
   socat                           # pseudo-terminal pairs for the printer tap
   mariadb-server postgresql       # real POS database servers
+  odbc-postgresql                 # ODBC driver for the POS source's ODBC test
   clang libclang-rt-14-dev        # libFuzzer targets
   chromium                        # the cashier page in a real browser
   wrk curl procps psmisc python3
-  lintian debootstrap msitools    # packaging checks
+  tinyproxy                       # a real HTTP proxy for the sync client's proxy test
+  lintian debootstrap msitools    # packaging checks: lint, clean Debian root, MSI tables
+  wixl systemd-container zstd man-db  # MSI build, booting the root, root cache, man page check
 )
 
 case "$WHAT" in
   build) WANT=("${BUILD_PKGS[@]}") ;;
   demo) WANT=("${BUILD_PKGS[@]}" "${DEMO_PKGS[@]}") ;;
+  package) WANT=("${BUILD_PKGS[@]}" "${PACKAGE_PKGS[@]}") ;;
   test) WANT=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}") ;;
-  *) echo "usage: $0 [build|demo|test]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|demo|package|test]" >&2; exit 2 ;;
 esac
 
 missing=()

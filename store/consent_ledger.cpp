@@ -1,5 +1,7 @@
 #include "store/consent_ledger.h"
 
+#include <charconv>
+
 #include "common/digest.h"
 #include "store/event_json.h"
 #include "store/store_core.h"
@@ -65,7 +67,13 @@ Result<std::pair<std::int64_t, std::string>> LoadHead(Database& db) {
   const std::string value = select->Text(0);
   const auto colon = value.find(':');
   if (colon == std::string::npos) return Status::Corruption("consent chain head is malformed");
-  return std::make_pair(static_cast<std::int64_t>(std::stoll(value.substr(0, colon))), value.substr(colon + 1));
+  // from_chars, not stoll: a tampered head must be reported, not thrown.
+  std::int64_t seq = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + colon, seq);
+  if (error != std::errc() || end != value.data() + colon) {
+    return Status::Corruption("consent chain head is malformed");
+  }
+  return std::make_pair(seq, value.substr(colon + 1));
 }
 
 // Decides the state a change leads to, or explains why it changes nothing.
@@ -112,14 +120,23 @@ std::string ConsentLedger::RowHash(const LedgerRow& row) {
 }
 
 Result<ConsentOutcome> ConsentLedger::Record(const ConsentChange& change) {
+  std::lock_guard lock(core_.mutex);
+  TransactionGuard txn(*core_.db);
+  TB_RETURN_IF_ERROR(txn.begin_status());
+  auto outcome = RecordLocked(change);
+  if (!outcome.ok()) return outcome.status();
+  if (!outcome->changed) return outcome;
+  TB_RETURN_IF_ERROR(txn.Commit());
+  if (change.queue_event) core_.NotifyOutboxLocked();
+  return outcome;
+}
+
+Result<ConsentOutcome> ConsentLedger::RecordLocked(const ConsentChange& change) {
   if (change.phone.empty() || change.phone[0] != '+') {
     return Status::InvalidArgument("phone must be E.164");
   }
   if (change.method.empty()) return Status::InvalidArgument("method is required");
-  std::lock_guard lock(core_.mutex);
   Database& db = *core_.db;
-  TransactionGuard txn(db);
-  TB_RETURN_IF_ERROR(txn.begin_status());
 
   auto loaded = LoadState(db, change.phone, change.purpose);
   if (!loaded.ok()) return loaded.status();
@@ -220,8 +237,6 @@ Result<ConsentOutcome> ConsentLedger::Record(const ConsentChange& change) {
         .Bind(6, row.recorded_at);
     TB_RETURN_IF_ERROR(queue->Run());
   }
-  TB_RETURN_IF_ERROR(txn.Commit());
-  if (change.queue_event) core_.NotifyOutboxLocked();
 
   outcome.changed = true;
   outcome.record.phone = row.phone;

@@ -109,6 +109,12 @@ class ConsentLedger {
   static std::string RowHash(const LedgerRow& row);
 
  private:
+  friend class CloudChanges;
+  // Record() without locking or its own transaction: the caller holds the
+  // store mutex and an open transaction (cloud changes apply a whole page
+  // in one). Adds no row and queues nothing when the state does not change.
+  Result<ConsentOutcome> RecordLocked(const ConsentChange& change);
+
   StoreCore& core_;
 };
 

@@ -110,4 +110,19 @@ Result<std::int64_t> Outbox::Depth() {
   return core_.db->QueryInt("SELECT count(*) FROM outbox");
 }
 
+Result<std::optional<UnixMillis>> Outbox::NextAttemptAfter(UnixMillis now) {
+  std::lock_guard lock(core_.mutex);
+  auto select = core_.db->Prepare("SELECT min(next_attempt_at) FROM outbox WHERE next_attempt_at > ?1");
+  if (!select.ok()) return select.status();
+  select->Bind(1, now);
+  auto row = select->Step();
+  if (!row.ok()) return row.status();
+  return select->OptionalInt(0);
+}
+
+void Outbox::WakeWaiters() {
+  std::lock_guard lock(core_.mutex);
+  core_.NotifyOutboxLocked();
+}
+
 }  // namespace tillbridge::store

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,15 @@ class Outbox {
   Result<std::vector<DeadLetter>> DeadLetters(std::size_t limit);
   // Number of events waiting.
   Result<std::int64_t> Depth();
+
+  // The earliest next-attempt time later than `now` among waiting events, or
+  // nullopt when none is deferred past `now` (lets a pusher sleep until a
+  // deferred event comes due instead of polling).
+  Result<std::optional<UnixMillis>> NextAttemptAfter(UnixMillis now);
+
+  // Wakes every Store::WaitForOutbox caller at once (used to stop a pusher
+  // promptly); waiters see a new generation with nothing new to send.
+  void WakeWaiters();
 
  private:
   StoreCore& core_;

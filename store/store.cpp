@@ -1,8 +1,11 @@
 #include "store/store.h"
 
 #include "common/digest.h"
+#include "store/cloud_changes.h"
 #include "store/consent_ledger.h"
+#include "store/customers.h"
 #include "store/disclosures.h"
+#include "store/idempotency.h"
 #include "store/migrations.h"
 #include "store/outbox.h"
 #include "store/store_core.h"
@@ -65,7 +68,10 @@ Store::Store(std::unique_ptr<StoreCore> core)
       outbox_(std::make_unique<Outbox>(*core_)),
       consents_(std::make_unique<ConsentLedger>(*core_)),
       disclosures_(std::make_unique<Disclosures>(*core_)),
-      sync_state_(std::make_unique<SyncState>(*core_)) {}
+      sync_state_(std::make_unique<SyncState>(*core_)),
+      customers_(std::make_unique<Customers>(*core_)),
+      idempotency_keys_(std::make_unique<IdempotencyKeys>(*core_)),
+      cloud_changes_(std::make_unique<CloudChanges>(*core_, *consents_)) {}
 
 Store::~Store() = default;
 
@@ -74,6 +80,9 @@ Outbox& Store::outbox() { return *outbox_; }
 ConsentLedger& Store::consents() { return *consents_; }
 Disclosures& Store::disclosures() { return *disclosures_; }
 SyncState& Store::sync_state() { return *sync_state_; }
+Customers& Store::customers() { return *customers_; }
+IdempotencyKeys& Store::idempotency_keys() { return *idempotency_keys_; }
+CloudChanges& Store::cloud_changes() { return *cloud_changes_; }
 const std::string& Store::agent_id() const { return core_->agent_id; }
 const std::string& Store::store_id() const { return core_->options.store_id; }
 const std::string& Store::terminal_id() const { return core_->options.terminal_id; }
@@ -146,6 +155,21 @@ Result<StoreStats> Store::Stats() {
     stats.sync[sync->Text(0)] = sync->Text(1);
   }
   return stats;
+}
+
+Result<std::string> Store::Settings() {
+  std::lock_guard lock(core_->mutex);
+  Database& db = *core_->db;
+  auto mode = db.Prepare("PRAGMA journal_mode");
+  if (!mode.ok()) return mode.status();
+  auto row = mode->Step();
+  if (!row.ok()) return row.status();
+  auto synchronous = db.QueryInt("PRAGMA synchronous");
+  if (!synchronous.ok()) return synchronous.status();
+  auto foreign_keys = db.QueryInt("PRAGMA foreign_keys");
+  if (!foreign_keys.ok()) return foreign_keys.status();
+  return "journal_mode=" + mode->Text(0) + " synchronous=" + std::to_string(*synchronous) +
+         " foreign_keys=" + std::to_string(*foreign_keys);
 }
 
 Status Store::CheckIntegrity() {

@@ -22,6 +22,9 @@ class Outbox;
 class ConsentLedger;
 class Disclosures;
 class SyncState;
+class CloudChanges;
+class Customers;
+class IdempotencyKeys;
 struct StoreCore;
 
 // Called at named points inside multi-step writes ("ingest.after_transaction",
@@ -75,6 +78,9 @@ class Store {
   ConsentLedger& consents();
   Disclosures& disclosures();
   SyncState& sync_state();
+  Customers& customers();
+  IdempotencyKeys& idempotency_keys();
+  CloudChanges& cloud_changes();
 
   const std::string& agent_id() const;
   const std::string& store_id() const;
@@ -82,6 +88,9 @@ class Store {
   const Clock& clock() const;
 
   Result<StoreStats> Stats();
+  // The connection's durability settings as "journal_mode=wal synchronous=2
+  // foreign_keys=1", for doctor and tests.
+  Result<std::string> Settings();
   // PRAGMA quick_check plus the consent chain check; Corruption on failure.
   Status CheckIntegrity();
 
@@ -99,6 +108,9 @@ class Store {
   std::unique_ptr<ConsentLedger> consents_;
   std::unique_ptr<Disclosures> disclosures_;
   std::unique_ptr<SyncState> sync_state_;
+  std::unique_ptr<Customers> customers_;
+  std::unique_ptr<IdempotencyKeys> idempotency_keys_;
+  std::unique_ptr<CloudChanges> cloud_changes_;
 };
 
 }  // namespace tillbridge::store

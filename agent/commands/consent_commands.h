@@ -10,6 +10,8 @@ namespace tillbridge::agent {
 
 int RunConsents(const LoadedConfig& config, const CommandLine& line, std::ostream& out,
                 std::ostream& err);
-int RunApiToken(const LoadedConfig& config, std::ostream& out, std::ostream& err);
+// Prints the API token, or with --launch a one-time cashier sign-in link.
+int RunApiToken(const LoadedConfig& config, const CommandLine& line, std::ostream& out,
+                std::ostream& err);
 
 }  // namespace tillbridge::agent

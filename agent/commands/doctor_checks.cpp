@@ -1,10 +1,128 @@
 #include "agent/commands/doctor_checks.h"
 
+#include <Poco/Exception.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "common/phone.h"
+
+#include "agent/api/api_options.h"
+#include "drivers/printer/printer_tap_config.h"
+#include "drivers/printer/printer_tap.h"
+#include "drivers/sql/sql_source.h"
+#include "sync/cloud_check.h"
+#include "sync/sync_options.h"
+
 namespace tillbridge::agent {
+namespace {
+
+DoctorCheck CheckPosDatabase(const LoadedConfig& config) {
+  DoctorCheck check{"POS database source 'pos'", Status::Ok(), ""};
+  auto options = drivers::SqlSourceOptionsFrom(config.values, config.base_dir);
+  if (!options.ok()) {
+    check.status = options.status();
+    check.fix = "correct the pos.* keys (docs/config.md)";
+    return check;
+  }
+  check.name = "POS database (" + options->profile + " profile)";
+  check.status = drivers::CheckSqlSource(*options);
+  if (check.status.code() == StatusCode::kUnavailable) {
+    check.fix = "check that the database server runs and pos.host/port/user/password are right";
+  } else if (!check.status.ok()) {
+    check.fix = "the database does not match the profile; see docs/pos-profiles.md";
+  }
+  return check;
+}
+
+DoctorCheck CheckPrinterTap(const LoadedConfig& config) {
+  DoctorCheck check{"receipt printer tap", Status::Ok(), ""};
+  auto options = drivers::PrinterTapOptionsFrom(config.values);
+  if (!options.ok()) {
+    check.status = options.status();
+    check.fix = "correct the printer.* keys (docs/config.md)";
+    return check;
+  }
+  // Creating the tap loads the templates and opens the spool, without
+  // touching the ports.
+  auto tap = drivers::PrinterTap::Create(*options, PhoneNormalizer(config.values.GetString("agent.default_region")));
+  if (!tap.ok()) {
+    check.status = tap.status();
+    check.fix = "see docs/receipt-templates.md and the printer.* keys";
+    return check;
+  }
+  if (options->mode == drivers::TapMode::kTcp) {
+    const auto& tcp = options->tcp;
+    check.name = "receipt printer at " + tcp.printer_host + ":" + std::to_string(tcp.printer_port);
+    try {
+      Poco::Net::StreamSocket socket;
+      socket.connect(Poco::Net::SocketAddress(tcp.printer_host, static_cast<Poco::UInt16>(tcp.printer_port)),
+                     Poco::Timespan(2, 0));
+    } catch (const Poco::Exception& e) {
+      check.status = Status::Unavailable("cannot connect: " + e.displayText());
+      check.fix = "check that the printer is on and printer.printer_host/printer_port are right";
+    }
+    return check;
+  }
+  for (const auto* port : {&options->serial.pos, &options->serial.printer}) {
+    std::error_code error;
+    if (port->path.rfind("COM", 0) == 0) continue;
+    if (!std::filesystem::exists(port->path, error)) {
+      check.status = Status::NotFound("serial port " + port->path + " does not exist");
+      check.fix = "plug the adapter in, or correct printer.pos_port / printer.printer_port";
+      return check;
+    }
+    if (access(port->path.c_str(), R_OK | W_OK) != 0) {
+      check.status = Status::PermissionDenied("no read/write access to " + port->path);
+      check.fix = "add the service user to the 'dialout' group";
+      return check;
+    }
+  }
+  check.name = "serial ports " + options->serial.pos.path + " -> " + options->serial.printer.path;
+  return check;
+}
+
+DoctorCheck CheckCloud(const LoadedConfig& config) {
+  DoctorCheck check{"cloud", Status::Ok(), ""};
+  auto options = sync::SyncOptionsFrom(config.values);
+  if (!options.ok()) {
+    check.status = options.status();
+    check.fix = "correct the cloud.* keys (docs/config.md)";
+    return check;
+  }
+  check.name = "cloud " + options->cloud.endpoint.url;
+  check.status = sync::CheckCloudReachable(*options);
+  if (check.status.code() == StatusCode::kPermissionDenied) {
+    check.fix = "the cloud refused the token: set cloud.token or cloud.token_file";
+  } else if (!check.status.ok()) {
+    check.fix = "check the network, proxy (cloud.proxy) and CA file (cloud.ca_file); events "
+                "queue safely until the cloud is reachable";
+  }
+  return check;
+}
+
+DoctorCheck CheckApiOptions(const LoadedConfig& config) {
+  DoctorCheck check{"local API settings", Status::Ok(), ""};
+  auto options = ApiOptionsFrom(config.values, config.values.GetString("agent.data_dir"));
+  if (!options.ok()) {
+    check.status = options.status();
+    check.fix = "correct the api.* keys (docs/config.md)";
+    return check;
+  }
+  check.name = "local API " + ApiBaseUrl(options->listen_address, options->port);
+  return check;
+}
+
+}  // namespace
 
 std::vector<DoctorCheck> ModuleDoctorChecks(const LoadedConfig& config) {
   std::vector<DoctorCheck> checks;
-  (void)config;
+  if (config.values.GetBool("api.enabled")) checks.push_back(CheckApiOptions(config));
+  if (config.values.GetBool("pos.enabled")) checks.push_back(CheckPosDatabase(config));
+  if (config.values.GetBool("printer.enabled")) checks.push_back(CheckPrinterTap(config));
+  if (config.values.GetBool("cloud.enabled")) checks.push_back(CheckCloud(config));
   return checks;
 }
 

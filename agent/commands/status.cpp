@@ -91,11 +91,19 @@ void PrintText(const LoadedConfig& config, const store::StoreStats& stats, std::
     const bool failing = error != stats.sync.end() && !error->second.empty();
     out << "  source " << std::left << std::setw(7) << cursor.source << std::right
         << (failing ? "FAILING: " + error->second : std::string("ok")) << "; "
-        << cursor.records << " records, cursor " << cursor.cursor << ", updated "
+        << cursor.records << " records, cursor "
+        << (cursor.cursor.size() > 32 ? cursor.cursor.substr(0, 29) + "..." : cursor.cursor)
+        << ", updated "
         << FormatRfc3339(cursor.updated_at) << "\n";
   }
-  out << "  cloud         last push " << SyncValue(stats, "last_push_at") << ", last pull "
-      << SyncValue(stats, "last_pull_at") << ", state " << SyncValue(stats, "state") << "\n";
+  out << "  cloud         " << SyncValue(stats, "cloud.state") << "; last push "
+      << SyncValue(stats, "cloud.last_push_at") << ", last pull "
+      << SyncValue(stats, "cloud.last_pull_at") << ", backlog "
+      << SyncValue(stats, "sync.backlog") << "\n";
+  if (auto webhook = stats.sync.find("webhook.state");
+      webhook != stats.sync.end() && webhook->second != "disabled") {
+    out << "  webhook       " << webhook->second << "\n";
+  }
   const std::string api_url = ApiBaseUrl(config);
   out << "  local API     " << (api_url.empty() ? "disabled" : api_url) << "\n";
 }

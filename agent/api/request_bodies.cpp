@@ -1,0 +1,267 @@
+#include "agent/api/request_bodies.h"
+
+#include <algorithm>
+
+#include "agent/api/object_reader.h"
+
+namespace tillbridge::agent {
+namespace {
+
+constexpr std::int64_t kMaxMoneyMinor = 1'000'000'000'000'000;  // 10^15 minor units
+constexpr std::size_t kMaxLines = 500;
+constexpr std::size_t kMaxPayments = 20;
+constexpr std::size_t kMaxCoupons = 50;
+
+std::optional<store::ConsentPurpose> ReadPurpose(ObjectReader& reader) {
+  auto text = reader.String("purpose", Presence::kRequired, 32);
+  if (!text) return std::nullopt;
+  auto purpose = store::ParseConsentPurpose(*text);
+  if (!purpose) reader.Fail("purpose", "must be \"transactional\" or \"marketing\"");
+  return purpose;
+}
+
+std::optional<UnixMillis> ReadTime(ObjectReader& reader, std::string_view key, Presence presence) {
+  auto text = reader.String(key, presence, 64);
+  if (!text) return std::nullopt;
+  auto millis = ParseRfc3339(*text);
+  if (!millis.ok()) {
+    reader.Fail(key, "must be an RFC 3339 time such as 2026-11-29T12:00:00.000Z (" +
+                         millis.status().message() + ")");
+    return std::nullopt;
+  }
+  return *millis;
+}
+
+// Rejects card numbers in free-text fields: they must never reach the store.
+void CheckNoCard(ObjectReader& reader, std::string_view key,
+                 const std::optional<std::string>& text) {
+  if (text && ContainsCardNumber(*text)) {
+    reader.Fail(key, "looks like a payment card number; card numbers must never be sent", 422);
+  }
+}
+
+bool ReadLine(const JsonValue& item, std::size_t index, store::TransactionLine* line,
+              std::optional<ApiError>* error) {
+  const std::string name = "lines[" + std::to_string(index) + "]";
+  if (item.type() != JsonValue::Type::kObject) {
+    *error = ApiError{400, name, "must be an object"};
+    return false;
+  }
+  ObjectReader reader(item, name);
+  auto sku = reader.String("sku", Presence::kOptional, 64);
+  CheckNoCard(reader, "sku", sku);
+  auto description = reader.String("description", Presence::kOptional, 200);
+  CheckNoCard(reader, "description", description);
+  auto quantity = reader.Int("quantity_milli", Presence::kOptional, -1'000'000'000, 1'000'000'000);
+  auto unit_price =
+      reader.Int("unit_price_minor", Presence::kOptional, -kMaxMoneyMinor, kMaxMoneyMinor);
+  auto total = reader.Int("total_minor", Presence::kRequired, -kMaxMoneyMinor, kMaxMoneyMinor);
+  if ((*error = reader.Finish())) return false;
+  line->sku = sku.value_or("");
+  line->description = description.value_or("");
+  line->quantity_milli = quantity.value_or(1000);
+  line->unit_price_minor = unit_price.value_or(0);
+  line->total_minor = *total;
+  return true;
+}
+
+bool ReadPayment(const JsonValue& item, std::size_t index, store::Payment* payment,
+                 std::optional<ApiError>* error) {
+  const std::string name = "payments[" + std::to_string(index) + "]";
+  if (item.type() != JsonValue::Type::kObject) {
+    *error = ApiError{400, name, "must be an object"};
+    return false;
+  }
+  ObjectReader reader(item, name);
+  auto type = reader.String("type", Presence::kRequired, 32);
+  CheckNoCard(reader, "type", type);
+  auto amount = reader.Int("amount_minor", Presence::kRequired, -kMaxMoneyMinor, kMaxMoneyMinor);
+  if ((*error = reader.Finish())) return false;
+  payment->type = *type;
+  payment->amount_minor = *amount;
+  return true;
+}
+
+bool IsCurrencyCode(const std::string& code) {
+  return code.size() == 3 &&
+         std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+bool PassesLuhn(const std::string& digits) {
+  int sum = 0;
+  bool twice = false;
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+    int digit = *it - '0';
+    if (twice && (digit *= 2) > 9) digit -= 9;
+    sum += digit;
+    twice = !twice;
+  }
+  return sum % 10 == 0;
+}
+
+}  // namespace
+
+const std::vector<std::string>& ConsentMethods() {
+  static const std::vector<std::string> methods = {"customer_display", "keypad", "cashier_entry",
+                                                   "paper_form"};
+  return methods;
+}
+
+bool ContainsCardNumber(std::string_view text) {
+  std::string digits;
+  const auto check = [&] {
+    const bool card = digits.size() >= 13 && digits.size() <= 19 && PassesLuhn(digits);
+    digits.clear();
+    return card;
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c >= '0' && c <= '9') {
+      digits.push_back(c);
+      continue;
+    }
+    // A single space or dash between two digits continues the run.
+    const bool separator = (c == ' ' || c == '-') && !digits.empty() && i + 1 < text.size() &&
+                           text[i + 1] >= '0' && text[i + 1] <= '9';
+    if (separator) continue;
+    if (check()) return true;
+  }
+  return check();
+}
+
+std::optional<ApiError> ParseConsentRequest(std::string_view body, ConsentRequest* out) {
+  JsonValue object;
+  if (auto error = ParseObjectBody(body, &object)) return error;
+  ObjectReader reader(object);
+  ConsentRequest request;
+  auto phone = reader.String("phone", Presence::kRequired, 40);
+  auto purpose = ReadPurpose(reader);
+  auto granted = reader.Bool("granted", Presence::kRequired);
+  auto method = reader.String("method", Presence::kRequired, 40);
+  if (method && std::find(ConsentMethods().begin(), ConsentMethods().end(), *method) ==
+                    ConsentMethods().end()) {
+    std::string list;
+    for (const auto& name : ConsentMethods()) list += (list.empty() ? "" : ", ") + name;
+    reader.Fail("method", "must be one of: " + list);
+  }
+  request.disclosure_version = reader.String("disclosure_version", Presence::kOptional, 64);
+  auto cashier = reader.String("cashier_id", Presence::kRequired, 64);
+  request.occurred_at = ReadTime(reader, "occurred_at", Presence::kOptional);
+  auto detail = reader.String("detail", Presence::kOptional, 500);
+  CheckNoCard(reader, "detail", detail);
+  if (auto error = reader.Finish()) return error;
+  if (*granted && !request.disclosure_version) {
+    return ApiError{400, "disclosure_version",
+                    "is required when granted is true: name the disclosure version the customer "
+                    "was shown (GET /v1/disclosures/current)"};
+  }
+  request.phone = *phone;
+  request.purpose = *purpose;
+  request.granted = *granted;
+  request.method = *method;
+  request.cashier_id = *cashier;
+  request.detail = detail.value_or("");
+  *out = std::move(request);
+  return std::nullopt;
+}
+
+std::optional<ApiError> ParseDisclosureRequest(std::string_view body, DisclosureRequest* out) {
+  JsonValue object;
+  if (auto error = ParseObjectBody(body, &object)) return error;
+  ObjectReader reader(object);
+  auto purpose = ReadPurpose(reader);
+  auto version = reader.String("version", Presence::kRequired, 64);
+  auto text = reader.String("text", Presence::kRequired, 4000, TextKind::kMultiline);
+  auto frequency = reader.String("frequency", Presence::kRequired, 200);
+  if (auto error = reader.Finish()) return error;
+  *out = DisclosureRequest{*purpose, *version, *text, *frequency};
+  return std::nullopt;
+}
+
+std::optional<ApiError> ParseTransactionRequest(std::string_view body, TransactionRequest* out) {
+  JsonValue object;
+  if (auto error = ParseObjectBody(body, &object)) return error;
+  ObjectReader reader(object);
+  TransactionRequest request;
+  store::Transaction& txn = request.transaction;
+  txn.source = "api";
+  auto pos_id = reader.String("pos_id", Presence::kRequired, 128);
+  CheckNoCard(reader, "pos_id", pos_id);
+  auto revision = reader.Int("revision", Presence::kOptional, 1, 1'000'000'000'000);
+  auto kind_text = reader.String("kind", Presence::kRequired, 16);
+  std::optional<store::TransactionKind> kind;
+  if (kind_text) {
+    kind = store::ParseTransactionKind(*kind_text);
+    if (!kind) reader.Fail("kind", "must be one of: sale, refund, void, abandoned");
+  }
+  auto occurred_at = ReadTime(reader, "occurred_at", Presence::kRequired);
+  auto currency = reader.String("currency", Presence::kRequired, 3);
+  if (currency && !IsCurrencyCode(*currency)) {
+    reader.Fail("currency", "must be an ISO 4217 code of three capital letters, e.g. USD");
+  }
+  auto subtotal =
+      reader.Int("subtotal_minor", Presence::kOptional, -kMaxMoneyMinor, kMaxMoneyMinor);
+  auto tax = reader.Int("tax_minor", Presence::kOptional, -kMaxMoneyMinor, kMaxMoneyMinor);
+  auto total = reader.Int("total_minor", Presence::kRequired, -kMaxMoneyMinor, kMaxMoneyMinor);
+  auto cashier = reader.String("cashier_id", Presence::kOptional, 64);
+  request.phone = reader.String("phone", Presence::kOptional, 40);
+  const JsonValue* coupons = reader.Array("coupon_codes", Presence::kOptional, kMaxCoupons);
+  const JsonValue* lines = reader.Array("lines", Presence::kOptional, kMaxLines);
+  const JsonValue* payments = reader.Array("payments", Presence::kOptional, kMaxPayments);
+  if (auto error = reader.Finish()) return error;
+
+  if (coupons != nullptr) {
+    for (std::size_t i = 0; i < coupons->items().size(); ++i) {
+      const JsonValue& code = coupons->items()[i];
+      const std::string name = "coupon_codes[" + std::to_string(i) + "]";
+      if (code.type() != JsonValue::Type::kString || code.text().empty() ||
+          code.text().size() > 64) {
+        return ApiError{400, name, "must be a non-empty string of at most 64 bytes"};
+      }
+      if (ContainsCardNumber(code.text())) {
+        return ApiError{422, name,
+                        "looks like a payment card number; card numbers must never be sent"};
+      }
+      txn.coupon_codes.push_back(code.text());
+    }
+  }
+  if (lines != nullptr) {
+    for (std::size_t i = 0; i < lines->items().size(); ++i) {
+      store::TransactionLine line;
+      std::optional<ApiError> error;
+      if (!ReadLine(lines->items()[i], i, &line, &error)) return error;
+      txn.lines.push_back(std::move(line));
+    }
+  }
+  if (payments != nullptr) {
+    for (std::size_t i = 0; i < payments->items().size(); ++i) {
+      store::Payment payment;
+      std::optional<ApiError> error;
+      if (!ReadPayment(payments->items()[i], i, &payment, &error)) return error;
+      txn.payments.push_back(std::move(payment));
+    }
+  }
+  txn.pos_id = *pos_id;
+  txn.revision = revision.value_or(1);
+  txn.kind = *kind;
+  txn.occurred_at = *occurred_at;
+  txn.currency = *currency;
+  txn.subtotal_minor = subtotal.value_or(0);
+  txn.tax_minor = tax.value_or(0);
+  txn.total_minor = *total;
+  txn.cashier = cashier.value_or("");
+  *out = std::move(request);
+  return std::nullopt;
+}
+
+std::optional<ApiError> ParseLoginRequest(std::string_view body, LoginRequest* out) {
+  JsonValue object;
+  if (auto error = ParseObjectBody(body, &object)) return error;
+  ObjectReader reader(object);
+  auto token = reader.String("token", Presence::kRequired, 256);
+  if (auto error = reader.Finish()) return error;
+  out->token = *token;
+  return std::nullopt;
+}
+
+}  // namespace tillbridge::agent

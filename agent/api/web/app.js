@@ -1,0 +1,275 @@
+// Cashier page: capture and look up SMS consent at the counter. Talks only to
+// this agent's /v1 API with the session cookie set by a launch link or a
+// token sign-in; writes carry the session's CSRF token.
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const state = { session: null, disclosures: null, phone: "" };
+  const params = new URLSearchParams(window.location.search);
+  // On a customer-facing display the customer taps the keypad themselves.
+  const method = params.get("mode") === "customer" ? "customer_display" : "cashier_entry";
+
+  const LAUNCH_ERRORS = {
+    used: "That launch link was already used. Print a new one with: tillbridge api-token --launch",
+    expired: "That launch link has expired. Print a new one with: tillbridge api-token --launch",
+    invalid: "That launch link is not valid for this agent.",
+  };
+  const STATE_WORDS = {
+    none: "not asked yet",
+    pending: "waiting for the customer's SMS reply (YES)",
+    opted_in: "opted in",
+    opted_out: "opted out (STOP)",
+  };
+  const PURPOSE_WORDS = { transactional: "Receipts", marketing: "Offers" };
+
+  function show(id, visible) { $(id).hidden = !visible; }
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return "page-" + crypto.randomUUID();
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return "page-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  async function call(httpMethod, path, body, extraHeaders) {
+    const headers = Object.assign({ Accept: "application/json" }, extraHeaders || {});
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (httpMethod !== "GET" && state.session) headers["X-CSRF-Token"] = state.session.csrf_token;
+    let response;
+    try {
+      response = await fetch(path, {
+        method: httpMethod,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+    } catch (error) {
+      return { status: 0, data: { error: { field: null, reason: "the agent does not answer (" + error.message + ")" } } };
+    }
+    let data = null;
+    try { data = await response.json(); } catch (ignored) { data = null; }
+    if (response.status === 401 && path.startsWith("/v1/")) showSignIn("Signed out: please sign in again.");
+    return { status: response.status, data };
+  }
+
+  function errorText(data) {
+    const error = data && data.error;
+    if (!error) return "Something went wrong.";
+    const field = error.field === "phone" ? "Phone number" : error.field;
+    return field ? field + ": " + error.reason : error.reason;
+  }
+
+  function formatPhone(e164) {
+    const us = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(e164);
+    return us ? "+1 (" + us[1] + ") " + us[2] + "-" + us[3] : e164;
+  }
+
+  function formatTime(rfc3339) {
+    if (!rfc3339) return "";
+    const date = new Date(rfc3339);
+    return isNaN(date) ? rfc3339 : date.toLocaleString();
+  }
+
+  function showResult(kind, title, lines) {
+    const box = $("result");
+    box.className = "message " + kind;
+    $("result-title").textContent = title;
+    const list = $("result-lines");
+    list.replaceChildren();
+    for (const line of lines) {
+      const item = document.createElement("li");
+      item.textContent = line;
+      list.appendChild(item);
+    }
+    box.hidden = false;
+  }
+
+  function renderPhone() {
+    $("phone").textContent = state.phone;
+  }
+
+  function press(key) {
+    if (key === "back") state.phone = state.phone.slice(0, -1);
+    else if (key === "+") { if (state.phone === "") state.phone = "+"; }
+    else if (state.phone.length < 20) state.phone += key;
+    renderPhone();
+  }
+
+  function setBusy(busy) {
+    for (const id of ["record", "stop", "lookup", "clear"]) $(id).disabled = busy;
+  }
+
+  function cashierId() {
+    const id = $("cashier").value.trim();
+    if (id) localStorage.setItem("tillbridge.cashier", id);
+    return id;
+  }
+
+  function needInput(forWrite) {
+    if (!state.phone) { showResult("error", "Enter the customer's number first.", []); return false; }
+    if (forWrite && !cashierId()) {
+      showResult("error", "Enter your cashier ID (top right) first.", []);
+      $("cashier").focus();
+      return false;
+    }
+    return true;
+  }
+
+  async function lookup() {
+    if (!needInput(false)) return;
+    setBusy(true);
+    const reply = await call("GET", "/v1/consents/" + encodeURIComponent(state.phone));
+    setBusy(false);
+    if (reply.status !== 200) { showResult("error", errorText(reply.data), []); return; }
+    const lines = [];
+    for (const purpose of ["transactional", "marketing"]) {
+      const record = reply.data.consents[purpose];
+      let line = PURPOSE_WORDS[purpose] + ": " + STATE_WORDS[record.state];
+      if (record.changed_at) line += ", " + formatTime(record.changed_at) + " (" + record.method + ", " + record.actor + ")";
+      lines.push(line);
+    }
+    showResult("ok", formatPhone(reply.data.phone), lines);
+  }
+
+  async function postConsent(purpose, granted) {
+    const body = {
+      phone: state.phone,
+      purpose,
+      granted,
+      method,
+      cashier_id: cashierId(),
+    };
+    if (granted) body.disclosure_version = state.disclosures[purpose].version;
+    return call("POST", "/v1/consents", body, { "Idempotency-Key": newKey() });
+  }
+
+  async function record() {
+    if (!needInput(true)) return;
+    setBusy(true);
+    const results = [];
+    const wanted = [["transactional", true]];
+    if ($("marketing").checked) wanted.push(["marketing", true]);
+    for (const [purpose, granted] of wanted) {
+      const reply = await postConsent(purpose, granted);
+      if (reply.status !== 200 && reply.status !== 201) {
+        setBusy(false);
+        showResult("error", errorText(reply.data), results.map(describe));
+        return;
+      }
+      results.push(reply.data);
+    }
+    setBusy(false);
+    const pending = results.some((r) => r.state === "pending");
+    showResult(pending ? "pending" : "ok",
+               "Saved for " + formatPhone(results[0].phone), results.map(describe));
+    // The next customer must start from an unticked box.
+    $("marketing").checked = false;
+  }
+
+  function describe(result) {
+    let line = PURPOSE_WORDS[result.purpose] + ": " + STATE_WORDS[result.state];
+    if (result.note) line += " (" + result.note + ")";
+    return line;
+  }
+
+  async function stop() {
+    if (!needInput(true)) return;
+    setBusy(true);
+    const results = [];
+    for (const purpose of ["transactional", "marketing"]) {
+      const reply = await postConsent(purpose, false);
+      if (reply.status !== 200 && reply.status !== 201) {
+        setBusy(false);
+        showResult("error", errorText(reply.data), results.map(describe));
+        return;
+      }
+      results.push(reply.data);
+    }
+    setBusy(false);
+    showResult("ok", "Stopped all texts to " + formatPhone(results[0].phone), results.map(describe));
+  }
+
+  async function loadDisclosures() {
+    const reply = await call("GET", "/v1/disclosures/current");
+    if (reply.status !== 200) { showResult("error", errorText(reply.data), []); return false; }
+    state.disclosures = reply.data;
+    for (const purpose of ["transactional", "marketing"]) {
+      const disclosure = reply.data[purpose];
+      $(purpose + "-text").textContent = disclosure ? disclosure.text : "No disclosure is installed.";
+      $(purpose + "-frequency").textContent = disclosure ? disclosure.frequency : "";
+      $(purpose + "-version").textContent = disclosure ? disclosure.version : "-";
+    }
+    $("record").disabled = !reply.data.transactional;
+    return true;
+  }
+
+  function showSignIn(message) {
+    state.session = null;
+    show("loading", false);
+    show("capture", false);
+    show("cashier-label", false);
+    show("sign-out", false);
+    show("signin", true);
+    $("signin-error").textContent = message || "";
+    show("signin-error", Boolean(message));
+  }
+
+  async function showCapture(session) {
+    state.session = session;
+    $("where").textContent = session.store_id + " · " + session.terminal_id;
+    $("region-hint").textContent = "Numbers without a + are read as " + session.default_region + " numbers.";
+    $("cashier").value = localStorage.getItem("tillbridge.cashier") || "";
+    $("marketing").checked = false;
+    show("loading", false);
+    show("signin", false);
+    show("capture", true);
+    show("cashier-label", true);
+    show("sign-out", true);
+    await loadDisclosures();
+  }
+
+  async function start() {
+    const launchError = params.get("launch_error");
+    if (launchError) {
+      params.delete("launch_error");
+      const rest = params.toString();
+      history.replaceState(null, "", "/" + (rest ? "?" + rest : ""));
+    }
+    const reply = await call("GET", "/session");
+    if (reply.status === 200) await showCapture(reply.data);
+    else showSignIn(launchError ? LAUNCH_ERRORS[launchError] || "The launch link did not work." : "");
+  }
+
+  $("keypad").addEventListener("click", (event) => {
+    const key = event.target.closest("button[data-key]");
+    if (key) press(key.dataset.key);
+  });
+  document.addEventListener("keydown", (event) => {
+    if ($("capture").hidden || event.target.tagName === "INPUT") return;
+    if (/^[0-9]$/.test(event.key)) press(event.key);
+    else if (event.key === "+") press("+");
+    else if (event.key === "Backspace") press("back");
+    else if (event.key === "Enter") lookup();
+    else return;
+    event.preventDefault();
+  });
+  $("clear").addEventListener("click", () => { state.phone = ""; renderPhone(); $("result").hidden = true; });
+  $("lookup").addEventListener("click", lookup);
+  $("record").addEventListener("click", record);
+  $("stop").addEventListener("click", stop);
+  $("sign-out").addEventListener("click", async () => {
+    await call("DELETE", "/session");
+    showSignIn("");
+  });
+  $("signin-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const reply = await call("POST", "/session", { token: $("token").value.trim() });
+    $("token").value = "";
+    if (reply.status === 200) await showCapture(reply.data);
+    else showSignIn(errorText(reply.data));
+  });
+
+  start();
+})();

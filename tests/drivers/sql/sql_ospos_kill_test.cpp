@@ -1,0 +1,92 @@
+// The agent's source loop (sql_source_runner, a separate process) is killed
+// with SIGKILL at random moments while OSPOS rings up 10,000 sales, and
+// restarted each time from the cursor in its store: each sale must reach the
+// outbox exactly once.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "tests/drivers/sql/burst_check.h"
+#include "tests/test_util.h"
+
+extern char** environ;
+
+namespace tillbridge::drivers {
+namespace {
+
+constexpr int kSales = 10000;
+
+pid_t StartRunner(const std::string& config, const std::string& store, const std::string& log) {
+  const std::string runner =
+      std::string(TILLBRIDGE_BINARY_DIR) + "/tests/drivers/sql/sql_source_runner";
+  const std::string expect = std::to_string(kSales);
+  const char* argv[] = {runner.c_str(), "--config",     config.c_str(), "--store", store.c_str(),
+                        "--expect",     expect.c_str(), "--timeout-s",  "100",     nullptr};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = -1;
+  const int rc =
+      posix_spawn(&pid, runner.c_str(), &actions, nullptr, const_cast<char**>(argv), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  REQUIRE_MESSAGE(rc == 0, "cannot start ", runner);
+  return pid;
+}
+
+TEST_CASE("10,000 OSPOS sales while the agent is killed and restarted: each sale once") {
+  tillbridge::testing::TempDir dir;
+  auto db = testing::OsposDatabase::Create("kill");
+  REQUIRE_MESSAGE(db.ok(), db.status().ToString());
+  testing::OsposBurst burst((*db)->name(), kSales, 25);
+  REQUIRE(burst.Prepare().ok());
+  const std::string config = dir.File("pos.conf");
+  {
+    std::ofstream out(config);
+    out << "pos.profile = ospos\npos.host = 127.0.0.1\npos.port = " << testing::MariaDbPort()
+        << "\npos.database = " << (*db)->name() << "\npos.user = " << testing::kReadOnlyUser
+        << "\npos.password = " << testing::kReadOnlyPassword
+        << "\npos.time_zone = UTC\npos.start_from = beginning\npos.poll_interval = 50ms\n";
+  }
+  const std::string store_path = dir.File("store.db");
+  const std::string log = dir.File("runner.log");
+
+  Status written;
+  std::thread writer([&] { written = burst.Run(); });
+  std::mt19937 random(std::random_device{}());
+  int kills = 0;
+  pid_t pid = StartRunner(config, store_path, log);
+  // Kill it while the burst is being written and read.
+  for (int i = 0; i < 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300 + random() % 900));
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) break;  // already done
+    REQUIRE(kill(pid, SIGKILL) == 0);
+    waitpid(pid, &status, 0);
+    CHECK(WIFSIGNALED(status));
+    ++kills;
+    pid = StartRunner(config, store_path, log);
+  }
+  writer.join();
+  REQUIRE_MESSAGE(written.ok(), written.ToString());
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::ifstream log_in(log);
+  std::string log_text((std::istreambuf_iterator<char>(log_in)), std::istreambuf_iterator<char>());
+  REQUIRE_MESSAGE(WIFEXITED(status), log_text);
+  REQUIRE_MESSAGE(WEXITSTATUS(status) == 0, log_text);
+  CHECK(kills >= 2);
+  MESSAGE("runner killed ", kills, " times");
+
+  auto store = testing::OpenStore(store_path);
+  testing::CheckEachSaleOnce(*store, kSales);
+}
+
+}  // namespace
+}  // namespace tillbridge::drivers

@@ -1,0 +1,353 @@
+// End to end over real HTTP(S) on loopback: a real store, the real
+// SyncService and a real tillbridge-refcloud process.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <fstream>
+#include <thread>
+
+#include "common/metrics.h"
+#include "store/cloud_changes.h"
+#include "store/consent_ledger.h"
+#include "store/customers.h"
+#include "store/outbox.h"
+#include "store/store.h"
+#include "store/transaction_log.h"
+#include "sync/cloud_check.h"
+#include "sync/sync_service.h"
+#include "tests/sync/sync_test_util.h"
+#include "tests/test_util.h"
+
+using namespace std::chrono_literals;
+using namespace tillbridge;
+using tillbridge::testing::RefCloud;
+
+namespace {
+
+constexpr const char* kPhone = "+14155550134";
+
+std::unique_ptr<store::Store> OpenStore(const std::string& path,
+                                        const std::string& terminal = "lane-1") {
+  store::StoreOptions options;
+  options.path = path;
+  options.store_id = "store-1";
+  options.terminal_id = terminal;
+  auto opened = store::Store::Open(options);
+  REQUIRE_MESSAGE(opened.ok(), opened.status().ToString());
+  return std::move(opened).value();
+}
+
+std::unique_ptr<RefCloud> StartCloud(const std::string& dir, RefCloud::Options options = {}) {
+  auto cloud = RefCloud::Start(dir, std::move(options));
+  REQUIRE_MESSAGE(cloud.ok(), cloud.status().ToString());
+  return std::move(cloud).value();
+}
+
+std::unique_ptr<sync::SyncService> StartSync(store::Store& store, const sync::SyncOptions& options) {
+  auto service = std::make_unique<sync::SyncService>(store, options);
+  Status started = service->Start();
+  REQUIRE_MESSAGE(started.ok(), started.ToString());
+  return service;
+}
+
+std::int64_t Depth(store::Store& store) { return store.outbox().Depth().value(); }
+
+bool Drained(store::Store& store, std::chrono::milliseconds timeout = 30s) {
+  return testing::WaitUntilTrue([&] { return Depth(store) == 0; }, timeout);
+}
+
+store::ConsentState StateOf(store::Store& store, const std::string& phone,
+                            store::ConsentPurpose purpose) {
+  auto current = store.consents().Current(phone);
+  REQUIRE(current.ok());
+  for (const auto& record : *current) {
+    if (record.purpose == purpose) return record.state;
+  }
+  return store::ConsentState::kNone;
+}
+
+void OptIn(store::Store& store, const std::string& phone, bool marketing, bool confirm = false) {
+  for (auto purpose : {store::ConsentPurpose::kTransactional, store::ConsentPurpose::kMarketing}) {
+    if (purpose == store::ConsentPurpose::kMarketing && !marketing) continue;
+    store::ConsentChange change;
+    change.phone = phone;
+    change.purpose = purpose;
+    change.granted = true;
+    change.method = "customer_display";
+    change.actor = "c-1";
+    change.occurred_at = store.clock().NowMillis();
+    change.requires_confirmation = confirm;
+    REQUIRE(store.consents().Record(change).ok());
+  }
+}
+
+std::string SyncKey(store::Store& store, const std::string& key) {
+  auto stats = store.Stats();
+  REQUIRE(stats.ok());
+  auto it = stats->sync.find(key);
+  return it == stats->sync.end() ? "" : it->second;
+}
+
+}  // namespace
+
+TEST_CASE("events reach the cloud exactly once; a rejected one is dead-lettered with the reason") {
+  testing::TempDir dir;
+  auto cloud = StartCloud(dir.path().string());
+  auto store = OpenStore(dir.File("a.db"));
+  auto sales = testing::MakeSales(1, 20, 5, store->clock().NowMillis());
+  sales[7].currency = "US";  // the cloud refuses this one
+  REQUIRE(store->transactions().Ingest("sim", sales, "20").ok());
+  auto service = StartSync(*store, cloud->SyncOptionsFor());
+  REQUIRE(Drained(*store));
+  auto dead = store->outbox().DeadLetters(10);
+  REQUIRE(dead.ok());
+  REQUIRE(dead->size() == 1);
+  CHECK((*dead)[0].reason.find("payload.currency") != std::string::npos);
+  CHECK((*dead)[0].reason.find("cloud rejected") == 0);
+  auto stats = cloud->Stats();
+  CHECK(stats.Int("events_distinct") == 19);
+  CHECK(stats.Int("effects_repeated") == 0);
+  CHECK(testing::WaitUntilTrue([&] { return SyncKey(*store, "cloud.state") == "online"; }, 5s));
+  CHECK(testing::WaitUntilTrue([&] { return !SyncKey(*store, "cloud.last_push_at").empty(); }, 5s));
+  CHECK(testing::WaitUntilTrue(
+      [] { return MetricsRegistry::Global().RenderPrometheus().find("tillbridge_sync_backlog 0\n") != std::string::npos; },
+      5s));
+  const std::string metrics = MetricsRegistry::Global().RenderPrometheus();
+  CHECK(metrics.find("tillbridge_sync_online{destination=\"cloud\"} 1") != std::string::npos);
+  CHECK(metrics.find("tillbridge_sync_events_total{destination=\"cloud\",result=\"dead_lettered\"} 1") != std::string::npos);
+  service->Stop();
+
+  // A second terminal reading the same POS data makes the same event ids:
+  // the cloud answers "duplicate" and acts on nothing twice.
+  auto twin = OpenStore(dir.File("b.db"), "lane-2");
+  sales[7].currency = "USD";
+  REQUIRE(twin->transactions().Ingest("sim", sales, "20").ok());
+  auto twin_service = StartSync(*twin, cloud->SyncOptionsFor());
+  REQUIRE(Drained(*twin));
+  stats = cloud->Stats();
+  CHECK(stats.Int("events_distinct") == 20);
+  CHECK(stats.Int("events_received") == 39);  // 19 + 20 (the refused one counts once)
+  CHECK(stats.Int("effects_repeated") == 0);
+  CHECK(twin->outbox().DeadLetters(10)->empty());
+}
+
+TEST_CASE("a STOP texted to the cloud makes the local lookup say opted_out within 2 s") {
+  testing::TempDir dir;
+  auto cloud = StartCloud(dir.path().string());
+  auto store = OpenStore(dir.File("a.db"));
+  OptIn(*store, kPhone, true);
+  auto service = StartSync(*store, cloud->SyncOptionsFor());
+  REQUIRE(Drained(*store));  // the opt-ins reached the cloud
+  REQUIRE(testing::WaitUntilTrue([&] { return cloud->Stats().Int("agents") == 1; }, 10s));
+  std::this_thread::sleep_for(300ms);  // the puller is now parked in a long poll
+
+  const auto sent = std::chrono::steady_clock::now();
+  auto answer = cloud->Admin("POST", "/admin/inbound-sms", R"({"phone":"+14155550134","text":"Stop"})");
+  REQUIRE(answer.status == 200);
+  CHECK(answer.json.Text("keyword") == "STOP");
+  const bool opted_out = testing::WaitUntilTrue(
+      [&] {
+        return StateOf(*store, kPhone, store::ConsentPurpose::kTransactional) == store::ConsentState::kOptedOut &&
+               StateOf(*store, kPhone, store::ConsentPurpose::kMarketing) == store::ConsentState::kOptedOut;
+      },
+      5s);
+  const auto elapsed = std::chrono::steady_clock::now() - sent;
+  REQUIRE(opted_out);
+  MESSAGE("STOP reached the local ledger in "
+          << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() << " ms");
+  CHECK_MESSAGE(elapsed < 2s, "STOP took " << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() << " ms");
+  // The change came from the cloud, so nothing about it goes back.
+  CHECK(Depth(*store) == 0);
+  CHECK(cloud->Stats().Int("events_distinct") == 2);
+  auto history = store->consents().History(kPhone);
+  REQUIRE(history.ok());
+  CHECK(history->back().method == "sms_keyword");
+
+  // START brings the customer back (an explicit, newer opt-in).
+  REQUIRE(cloud->Admin("POST", "/admin/inbound-sms", R"({"phone":"+14155550134","text":"unstop"})").status == 200);
+  CHECK(testing::WaitUntilTrue(
+      [&] { return StateOf(*store, kPhone, store::ConsentPurpose::kMarketing) == store::ConsentState::kOptedIn; }, 5s));
+}
+
+TEST_CASE("double opt-in: the cloud asks for YES and the confirmation comes back") {
+  testing::TempDir dir;
+  auto cloud = StartCloud(dir.path().string());
+  auto store = OpenStore(dir.File("a.db"));
+  OptIn(*store, kPhone, true, /*confirm=*/true);
+  CHECK(StateOf(*store, kPhone, store::ConsentPurpose::kMarketing) == store::ConsentState::kPending);
+  auto service = StartSync(*store, cloud->SyncOptionsFor());
+  REQUIRE(Drained(*store));
+  auto messages = cloud->Admin("GET", "/admin/messages?phone=%2B14155550134").json.Array("messages");
+  REQUIRE(messages.size() == 2);  // one request per purpose
+  CHECK(messages[0].Text("kind") == "double_opt_in_request");
+  REQUIRE(cloud->Admin("POST", "/admin/inbound-sms", R"({"phone":"+14155550134","text":"YES"})").json.Text("keyword") == "YES");
+  CHECK(testing::WaitUntilTrue(
+      [&] {
+        return StateOf(*store, kPhone, store::ConsentPurpose::kMarketing) == store::ConsentState::kOptedIn &&
+               StateOf(*store, kPhone, store::ConsentPurpose::kTransactional) == store::ConsentState::kOptedIn;
+      },
+      5s));
+  auto history = store->consents().History(kPhone);
+  CHECK(history->back().method == "double_opt_in_confirmation");
+}
+
+TEST_CASE("what the cloud learns comes back: coupons, loyalty, engagement; bad changes are skipped") {
+  testing::TempDir dir;
+  auto cloud = StartCloud(dir.path().string());
+  auto store = OpenStore(dir.File("a.db"));
+  OptIn(*store, kPhone, true);
+  auto sales = testing::MakeSales(1, 1, 1, store->clock().NowMillis());
+  sales[0].customer_phone = kPhone;
+  sales[0].total_minor = 60'000;  // enough for the VIP segment
+  REQUIRE(store->transactions().Ingest("sim", sales, "1").ok());
+  auto service = StartSync(*store, cloud->SyncOptionsFor());
+  REQUIRE(Drained(*store));
+  REQUIRE(cloud->Admin("POST", "/admin/clicks",
+                       R"({"phone":"+14155550134","url":"https://shop.example/x","campaign":"spring"})").status == 200);
+  // A change this agent cannot use must not stall the feed.
+  REQUIRE(cloud->Admin("POST", "/admin/changes",
+                       R"({"type":"wallet.topped_up","phone":"+14155550134","data":{"amount":5}})").status == 200);
+  REQUIRE(cloud->Admin("POST", "/admin/changes",
+                       R"({"type":"loyalty.updated","phone":"+14155550134","data":{"points":"lots"}})").status == 200);
+  REQUIRE(cloud->Admin("POST", "/admin/changes",
+                       R"({"type":"segments.updated","phone":"+14155550134","data":{"segments":["vip","downtown"]}})").status == 200);
+
+  const std::string code = "TB" + [&] {
+    std::string id = store::MakeEventId("store-1", "sim", "1", "transaction.completed", 1).substr(0, 8);
+    for (auto& c : id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return id;
+  }();
+  REQUIRE(testing::WaitUntilTrue(
+      [&] {
+        auto profile = store->customers().Find(kPhone);
+        return profile.ok() && profile->has_value() && (*profile)->segments_json.find("downtown") != std::string::npos;
+      },
+      10s));
+  auto coupon = store->cloud_changes().Coupon(code);
+  REQUIRE(coupon.ok());
+  REQUIRE(coupon->has_value());
+  CHECK((*coupon)->discount_percent == std::optional<std::int64_t>(10));
+  auto profile = *store->customers().Find(kPhone);
+  CHECK(profile->loyalty_points == std::optional<std::int64_t>(600));
+  CHECK(profile->loyalty_tier == std::optional<std::string>("gold"));
+  CHECK(profile->cloud_fields_json.find("\"lifetime_value_minor\":60000") != std::string::npos);
+  CHECK(profile->engagement_counts.at("click") == 1);
+  CHECK(profile->engagement_counts.at("message_sent") == 2);  // receipt + coupon
+  CHECK(service->Snapshot().changes_skipped >= 2);
+  CHECK(MetricsRegistry::Global().RenderPrometheus().find("tillbridge_sync_changes_total{result=\"skipped\"}") != std::string::npos);
+  CHECK(!SyncKey(*store, "cloud.last_pull_at").empty());
+  CHECK(SyncKey(*store, std::string(store::kPullCursorKey)).rfind("c1.", 0) == 0);
+}
+
+TEST_CASE("Retry-After is obeyed: no request comes back early") {
+  for (const char* form : {"false", "true"}) {
+    CAPTURE(form);
+    testing::TempDir dir;
+    auto cloud = StartCloud(dir.path().string());
+    REQUIRE(cloud->SetFaults(std::string(R"({"throttle_rate":1,"retry_after_seconds":1,"retry_after_as_date":)") + form + "}"));
+    auto store = OpenStore(dir.File("a.db"));
+    REQUIRE(store->transactions().Ingest("sim", testing::MakeSales(1, 30, 3, store->clock().NowMillis()), "30").ok());
+    auto options = cloud->SyncOptionsFor();
+    options.cloud.pull = false;
+    auto service = StartSync(*store, options);
+    REQUIRE(testing::WaitUntilTrue([&] { return cloud->Stats().Int("faults.throttle") >= 2; }, 10s));
+    REQUIRE(cloud->SetFaults(R"({"throttle_rate":0})"));
+    REQUIRE(Drained(*store));
+    auto stats = cloud->Stats();
+    CHECK(stats.Int("faults.early_retries") == 0);
+    CHECK(stats.Int("events_distinct") == 30);
+  }
+}
+
+TEST_CASE("a wrong token leaves events queued, never dead-lettered; doctor says why") {
+  testing::TempDir dir;
+  auto cloud = StartCloud(dir.path().string());
+  auto store = OpenStore(dir.File("a.db"));
+  REQUIRE(store->transactions().Ingest("sim", testing::MakeSales(1, 5, 0, store->clock().NowMillis()), "5").ok());
+  auto options = cloud->SyncOptionsFor();
+  options.cloud.token = "not-the-token";
+  auto service = StartSync(*store, options);
+  REQUIRE(testing::WaitUntilTrue([&] { return SyncKey(*store, "cloud.state") == "unauthorized"; }, 10s));
+  std::this_thread::sleep_for(500ms);
+  CHECK(Depth(*store) == 5);
+  CHECK(store->outbox().DeadLetters(10)->empty());
+  CHECK(SyncKey(*store, "cloud.last_error").find("401") != std::string::npos);
+  CHECK(sync::CheckCloudReachable(options).code() == StatusCode::kPermissionDenied);
+  CHECK(sync::CheckCloudReachable(cloud->SyncOptionsFor()).ok());
+  service->Stop();
+  // With the right token the same events go through.
+  auto fixed = StartSync(*store, cloud->SyncOptionsFor());
+  REQUIRE(Drained(*store));
+  CHECK(cloud->Stats().Int("events_distinct") == 5);
+}
+
+TEST_CASE("doctor's check reports a cloud that is not there") {
+  sync::SyncOptions options;
+  CHECK(sync::CheckCloudReachable(options).code() == StatusCode::kFailedPrecondition);
+  options.cloud.enabled = true;
+  options.cloud.endpoint.url = "http://127.0.0.1:" + std::to_string(testing::FreePort());
+  options.cloud.token = "t";
+  options.cloud.endpoint.timeout = 2s;
+  auto status = sync::CheckCloudReachable(options);
+  CHECK(status.code() == StatusCode::kUnavailable);
+  CHECK(status.message().find("127.0.0.1") != std::string::npos);
+}
+
+TEST_CASE("the agent registers again when the cloud forgets it, and restarts a cursor it does not know") {
+  testing::TempDir dir;
+  const int port = testing::FreePort();
+  RefCloud::Options first;
+  first.db = dir.File("cloud1.db");
+  first.extra_args = {"--port", std::to_string(port)};
+  auto cloud = StartCloud(dir.path().string(), first);
+  auto store = OpenStore(dir.File("a.db"));
+  OptIn(*store, kPhone, true);
+  REQUIRE(store->transactions().Ingest("sim", testing::MakeSales(1, 3, 1, store->clock().NowMillis()), "3").ok());
+  auto service = StartSync(*store, cloud->SyncOptionsFor());
+  REQUIRE(Drained(*store));
+  REQUIRE(testing::WaitUntilTrue([&] { return SyncKey(*store, std::string(store::kPullCursorKey)) != ""; }, 10s));
+  cloud.reset();
+
+  RefCloud::Options second = first;
+  second.db = dir.File("cloud2.db");  // a cloud that never saw this agent
+  auto fresh = StartCloud(dir.path().string(), second);
+  REQUIRE(fresh->port() == port);
+  REQUIRE(store->transactions().Ingest("sim", testing::MakeSales(4, 2, 1, store->clock().NowMillis()), "5").ok());
+  REQUIRE(Drained(*store, 30s));
+  CHECK(fresh->Stats().Int("agents") == 1);
+  CHECK(fresh->Stats().Int("events_distinct") == 2);
+  // The new cloud refuses the old cursor; the puller starts over and still
+  // hears a STOP.
+  REQUIRE(fresh->Admin("POST", "/admin/inbound-sms", R"({"phone":"+14155550134","text":"STOP"})").status == 200);
+  CHECK(testing::WaitUntilTrue(
+      [&] { return StateOf(*store, kPhone, store::ConsentPurpose::kMarketing) == store::ConsentState::kOptedOut; }, 15s));
+}
+
+TEST_CASE("Stop returns promptly even while a long poll is open") {
+  testing::TempDir dir;
+  auto cloud = StartCloud(dir.path().string());
+  auto store = OpenStore(dir.File("a.db"));
+  auto options = cloud->SyncOptionsFor();
+  options.cloud.long_poll_timeout = 60s;
+  auto service = StartSync(*store, options);
+  REQUIRE(testing::WaitUntilTrue([&] { return cloud->Stats().Int("agents") == 1; }, 10s));
+  std::this_thread::sleep_for(300ms);
+  const auto started = std::chrono::steady_clock::now();
+  service->Stop();
+  CHECK(std::chrono::steady_clock::now() - started < 2s);
+  CHECK_FALSE(service->running());
+  // Start again on the same store: work resumes.
+  REQUIRE(store->transactions().Ingest("sim", testing::MakeSales(1, 2, 0, store->clock().NowMillis()), "2").ok());
+  REQUIRE(service->Start().ok());
+  CHECK(Drained(*store));
+}
+
+TEST_CASE("with sync disabled nothing runs and status says so") {
+  testing::TempDir dir;
+  auto store = OpenStore(dir.File("a.db"));
+  sync::SyncService service(*store, sync::SyncOptions{});
+  REQUIRE(service.Start().ok());
+  CHECK(SyncKey(*store, "cloud.state") == "disabled");
+  CHECK(SyncKey(*store, "webhook.state") == "disabled");
+}
