@@ -32,19 +32,21 @@ fi
 
 JOBS="$(nproc)"
 run_suite() {
-  local preset="$1"
+  local preset="$1"; shift
   step "build ($preset)"
   scripts/build.sh "$preset"
   step "tests ($preset)"
-  ctest --preset "$preset" -j"$JOBS" --timeout 900 "${CTEST_ARGS[@]}"
+  ctest --preset "$preset" -j"$JOBS" --timeout 900 "$@" "${CTEST_ARGS[@]}"
 }
 
 run_suite release
 if [ "$QUICK" -eq 0 ]; then
-  run_suite debug
+  # Everything again under ASan + UBSan, except the long soak runs (already
+  # run above) and the packages (a sanitizer build is not shipped).
+  run_suite debug -LE 'sync-soak|packaging'
   if [ -x scripts/run-fuzz.sh ]; then
     step "fuzzing (bounded)"
-    scripts/run-fuzz.sh
+    scripts/run-fuzz.sh "${FUZZ_SECONDS:-30}"
   fi
 fi
 step "all tests passed"

@@ -4,6 +4,8 @@
 #include <Poco/Data/MySQL/MySQLException.h>
 #include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/PostgreSQL/PostgreSQLException.h>
+#include <Poco/Data/PostgreSQL/SessionHandle.h>
+#include <Poco/Data/PostgreSQL/SessionImpl.h>
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/SQLite/SQLiteException.h>
@@ -211,11 +213,36 @@ PosDatabase::PosDatabase(PosConnectionSpec spec, std::unique_ptr<Session> sessio
     : spec_(std::move(spec)), session_(std::move(session)) {}
 
 PosDatabase::~PosDatabase() {
+  // Poco 1.11 only PQfinish()es a PostgreSQL connection whose status is OK,
+  // so a dead one would leak: try once to bring it back so it can be freed.
+  if (broken_ && CanRevive()) ResetPostgres();
   try {
     if (session_ && session_->session) session_->session->close();
   } catch (const Poco::Exception&) {
     // Closing a dead connection can throw; there is nothing left to release.
   }
+}
+
+bool PosDatabase::ResetPostgres() {
+  try {
+    auto* impl = dynamic_cast<Poco::Data::PostgreSQL::SessionImpl*>(session_->session->impl());
+    return impl != nullptr && impl->handle().reset();
+  } catch (const Poco::Exception&) {
+    return false;
+  }
+}
+
+Status PosDatabase::Revive() {
+  if (!broken_) return Status::Ok();
+  if (!CanRevive()) {
+    return Status::FailedPrecondition(spec_.display + ": connection cannot be revived");
+  }
+  if (!ResetPostgres()) {
+    return Status::Unavailable("cannot connect to " + spec_.display + ": server not reachable");
+  }
+  broken_ = false;
+  in_snapshot_ = false;
+  return Setup();
 }
 
 Result<std::unique_ptr<PosDatabase>> PosDatabase::Connect(const PosConnectionSpec& spec) {
@@ -247,36 +274,8 @@ Result<std::unique_ptr<PosDatabase>> PosDatabase::Connect(const PosConnectionSpe
   }
   std::unique_ptr<PosDatabase> db(
       new PosDatabase(spec, std::make_unique<Session>(std::move(session))));
-  // Belt and braces on top of the read-only user / URI: the session itself
-  // refuses writes, so a mistaken query override cannot change the POS.
-  std::vector<std::string> setup;
-  switch (spec.connector) {
-    case SqlConnector::kSqlite:
-      try {
-        db->session_->session->setConnectionTimeout(2);  // busy timeout while a writer commits
-      } catch (const Poco::Exception&) {
-      }
-      setup = {"PRAGMA query_only = 1"};
-      break;
-    case SqlConnector::kMySql:
-      setup = {"SET NAMES utf8mb4",
-               "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"};
-      break;
-    case SqlConnector::kPostgreSql:
-      setup = {"SET client_encoding = 'UTF8'", "SET default_transaction_read_only = on"};
-      break;
-    case SqlConnector::kOdbc:
-      break;
-  }
-  for (const auto& sql : setup) {
-    Status status = db->Execute(sql);
-    if (!status.ok()) {
-      return Status::Unavailable("connected to " + spec.display +
-                                 " but could not prepare the "
-                                 "session (" +
-                                 sql + "): " + status.message());
-    }
-  }
+  Status setup = db->Setup();
+  if (!setup.ok()) return setup;
   if (spec.connector == SqlConnector::kSqlite) {
     // Opening a SQLite file is lazy; read the schema now so that a missing or
     // unreadable file fails here rather than on the first poll.
@@ -286,6 +285,39 @@ Result<std::unique_ptr<PosDatabase>> PosDatabase::Connect(const PosConnectionSpe
     }
   }
   return db;
+}
+
+Status PosDatabase::Setup() {
+  // Belt and braces on top of the read-only user / URI: the session itself
+  // refuses writes, so a mistaken query override cannot change the POS.
+  std::vector<std::string> statements;
+  switch (spec_.connector) {
+    case SqlConnector::kSqlite:
+      try {
+        session_->session->setConnectionTimeout(2);  // busy timeout while a writer commits
+      } catch (const Poco::Exception&) {
+      }
+      statements = {"PRAGMA query_only = 1"};
+      break;
+    case SqlConnector::kMySql:
+      statements = {"SET NAMES utf8mb4",
+                    "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"};
+      break;
+    case SqlConnector::kPostgreSql:
+      statements = {"SET client_encoding = 'UTF8'", "SET default_transaction_read_only = on"};
+      break;
+    case SqlConnector::kOdbc:
+      break;
+  }
+  for (const auto& sql : statements) {
+    Status status = Execute(sql);
+    if (!status.ok()) {
+      return Status::Unavailable("connected to " + spec_.display +
+                                 " but could not prepare the session (" + sql +
+                                 "): " + status.message());
+    }
+  }
+  return Status::Ok();
 }
 
 Status PosDatabase::Classify(std::string_view what, std::string_view error, bool connection_error) {

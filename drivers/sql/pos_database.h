@@ -66,6 +66,14 @@ class PosDatabase {
   // nullopt for server databases.
   Result<std::optional<std::int64_t>> DataVersion();
 
+  // Re-establishes a broken connection in place (Unavailable while the
+  // server is still down). Only PostgreSQL supports it: Poco frees a
+  // PostgreSQL connection only while it is healthy, so a dead one is revived
+  // rather than dropped. Other connectors get FailedPrecondition and are
+  // replaced by a new Connect().
+  Status Revive();
+  bool CanRevive() const { return spec_.connector == SqlConnector::kPostgreSql; }
+
   bool broken() const { return broken_; }
   SqlConnector connector() const { return spec_.connector; }
   const std::string& display() const { return spec_.display; }
@@ -79,6 +87,9 @@ class PosDatabase {
   struct Session;
   PosDatabase(PosConnectionSpec spec, std::unique_ptr<Session> session);
   Status Execute(const std::string& sql);
+  Status Setup();
+  // PostgreSQL: PQreset on the session's connection; true when it is up.
+  bool ResetPostgres();
   Status Classify(std::string_view what, std::string_view error, bool connection_error);
 
   PosConnectionSpec spec_;

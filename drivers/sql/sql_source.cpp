@@ -68,7 +68,9 @@ Status SqlSource::Fail(Status status) {
   if (message.rfind(prefix, 0) != 0) {
     message = prefix + " (profile " + profile_.name + "): " + message;
   }
-  if (db_ && db_->broken()) {
+  // A broken connection is dropped so the next call reconnects, except one
+  // that is revived in place (PostgreSQL).
+  if (db_ && db_->broken() && !db_->CanRevive()) {
     sql_.reset();
     db_.reset();
   }
@@ -76,7 +78,7 @@ Status SqlSource::Fail(Status status) {
     std::lock_guard lock(health_mutex_);
     if (message != health_.last_error) LogError(kLog, message);
     health_.last_error = message;
-    health_.connected = db_ != nullptr;
+    health_.connected = db_ != nullptr && !db_->broken();
   }
   was_failing_ = true;
   return Status(status.code(), message);
@@ -121,6 +123,14 @@ Status SqlSource::EnsureConnected() {
     if (!SqliteFileReplaced()) return Status::Ok();
     LogInfo(kLog, "POS source '" + options_.name + "': " + connection_.display +
                       " was replaced; reopening it");
+  } else if (db_ && db_->CanRevive()) {
+    Status revived = db_->Revive();
+    if (!revived.ok()) return Fail(revived);
+    last_data_version_.reset();
+    recheck_pending_ = true;
+    std::lock_guard lock(health_mutex_);
+    health_.connected = true;
+    return Status::Ok();
   }
   sql_.reset();
   db_.reset();

@@ -3,7 +3,6 @@
 // connected with nothing but a profile file and config values, as
 // docs/pos-profiles.md describes.
 #include <doctest/doctest.h>
-
 #include <unistd.h>
 
 #include <fstream>
@@ -380,9 +379,9 @@ TEST_CASE("PostgreSQL restarted between polls: Unavailable, then each bon exactl
   REQUIRE(reconnected.ok());
   f.writer = std::move(reconnected).value();
   ring_up(40);
-  REQUIRE(testing::Pump(*f.source, *f.store,
-                        [&] { return *f.store->transactions().Count() >= 100; },
-                        std::chrono::seconds(30))
+  REQUIRE(testing::Pump(
+              *f.source, *f.store, [&] { return *f.store->transactions().Count() >= 100; },
+              std::chrono::seconds(30))
               .ok());
   auto events = OutboxEvents(*f.store);
   CHECK(events.size() == 100);

@@ -27,7 +27,7 @@ pid_t StartRunner(const std::string& config, const std::string& store, const std
       std::string(TILLBRIDGE_BINARY_DIR) + "/tests/drivers/sql/sql_source_runner";
   const std::string expect = std::to_string(kSales);
   const char* argv[] = {runner.c_str(), "--config",     config.c_str(), "--store", store.c_str(),
-                        "--expect",     expect.c_str(), "--timeout-s",  "100",     nullptr};
+                        "--expect",     expect.c_str(), "--timeout-s",  "130",     nullptr};
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);

@@ -2,6 +2,8 @@
 
 #include <Poco/Data/MySQL/Connector.h>
 #include <Poco/Data/PostgreSQL/Connector.h>
+#include <Poco/Data/PostgreSQL/SessionHandle.h>
+#include <Poco/Data/PostgreSQL/SessionImpl.h>
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
@@ -156,7 +158,16 @@ struct PosWriter::Session {
 };
 
 PosWriter::PosWriter(std::unique_ptr<Session> session) : session_(std::move(session)) {}
-PosWriter::~PosWriter() = default;
+PosWriter::~PosWriter() {
+  // Poco frees a PostgreSQL connection only while it is up (see
+  // PosDatabase); revive one that a server restart killed so it is freed.
+  if (auto* impl = dynamic_cast<Poco::Data::PostgreSQL::SessionImpl*>(session_->session->impl())) {
+    try {
+      if (!impl->handle().isConnected()) impl->handle().reset();
+    } catch (const Poco::Exception&) {
+    }
+  }
+}
 
 Result<std::unique_ptr<PosWriter>> PosWriter::Connect(Kind kind, const std::string& database) {
   static std::once_flag once;
