@@ -137,5 +137,10 @@ int main(int argc, char** argv) {
     tillbridge::agent::AgentApplication app(line);
     return app.run(argc, argv);
   }
+#ifdef _WIN32
+  // A service registered with /registerService starts without arguments:
+  // run the agent with the default config path.
+  if (argc == 1) return tillbridge::agent::RunAgent(tillbridge::agent::CommandLine{}, argv[0]);
+#endif
   return tillbridge::agent::Dispatch(argc, argv);
 }
