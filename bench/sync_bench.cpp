@@ -66,9 +66,16 @@ class Cloud {
  public:
   Cloud(const Args& args, const std::string& dir, std::size_t max_batch) {
     const std::string log = dir + "/refcloud.log";
-    const std::vector<std::string> argv = {args.refcloud, "--port", "0", "--quiet", "--db",
-                                           dir + "/cloud.db", "--token", "bench",
-                                           "--max-batch-events", std::to_string(max_batch)};
+    const std::vector<std::string> argv = {args.refcloud,
+                                           "--port",
+                                           "0",
+                                           "--quiet",
+                                           "--db",
+                                           dir + "/cloud.db",
+                                           "--token",
+                                           "bench",
+                                           "--max-batch-events",
+                                           std::to_string(max_batch)};
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -104,7 +111,8 @@ class Cloud {
     std::string body;
     Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
     Poco::JSON::Parser parser;
-    return parser.parse(body).extract<Poco::JSON::Object::Ptr>()->getValue<std::int64_t>("events_distinct");
+    return parser.parse(body).extract<Poco::JSON::Object::Ptr>()->getValue<std::int64_t>(
+        "events_distinct");
   }
 
  private:
@@ -172,7 +180,7 @@ LatencyResult MeasureLatency(const Args& args, const std::string& dir) {
   Cloud cloud(args, dir, 1000);
   std::mutex mutex;
   std::condition_variable acked_cv;
-  std::map<std::string, SteadyClock::time_point> acked;      // guarded by mutex
+  std::map<std::string, SteadyClock::time_point> acked;  // guarded by mutex
   sync::SyncService service(*store, OptionsFor(cloud, 500));
   service.SetAcknowledgedListener([&](const std::vector<std::string>& ids) {
     const auto now = SteadyClock::now();
@@ -188,7 +196,8 @@ LatencyResult MeasureLatency(const Args& args, const std::string& dir) {
     std::this_thread::sleep_until(next);
     next += interval;
     const auto sale = Sale(n, store->clock().NowMillis());
-    if (Status ingested = store->transactions().Ingest("bench", {sale}, std::to_string(n)); !ingested.ok()) {
+    if (Status ingested = store->transactions().Ingest("bench", {sale}, std::to_string(n));
+        !ingested.ok()) {
       Die(ingested.ToString());
     }
     // Commit = Ingest returned (the SQLite COMMIT, fsynced, is done).
@@ -196,14 +205,16 @@ LatencyResult MeasureLatency(const Args& args, const std::string& dir) {
                                  "transaction.completed", sale.revision)] = SteadyClock::now();
   }
   std::unique_lock lock(mutex);
-  acked_cv.wait_for(lock, std::chrono::seconds(60), [&] { return acked.size() >= committed.size(); });
+  acked_cv.wait_for(lock, std::chrono::seconds(60),
+                    [&] { return acked.size() >= committed.size(); });
   std::vector<double> latencies;
   for (const auto& [id, commit] : committed) {
     auto it = acked.find(id);
     if (it == acked.end()) Die("sale " + id + " was never acknowledged");
     // An ack can beat Ingest's return by microseconds (the pusher wakes on
     // the commit signal); count that as zero.
-    latencies.push_back(std::max(0.0, std::chrono::duration<double, std::milli>(it->second - commit).count()));
+    latencies.push_back(
+        std::max(0.0, std::chrono::duration<double, std::milli>(it->second - commit).count()));
   }
   LatencyResult result;
   result.p50_ms = Percentile(latencies, 0.50);
@@ -227,7 +238,8 @@ DrainResult MeasureDrain(const Args& args, const std::string& dir, std::size_t b
     for (long i = n; i < std::min(args.backlog, n + 1000); ++i) {
       sales.push_back(Sale(i, store->clock().NowMillis()));
     }
-    if (Status ingested = store->transactions().Ingest("bench", sales, std::to_string(n)); !ingested.ok()) {
+    if (Status ingested = store->transactions().Ingest("bench", sales, std::to_string(n));
+        !ingested.ok()) {
       Die(ingested.ToString());
     }
   }
@@ -237,7 +249,8 @@ DrainResult MeasureDrain(const Args& args, const std::string& dir, std::size_t b
   std::condition_variable done;
   sync::SyncService service(*store, OptionsFor(cloud, batch));
   service.SetAcknowledgedListener([&](const std::vector<std::string>& ids) {
-    if (acknowledged.fetch_add(static_cast<long>(ids.size())) + static_cast<long>(ids.size()) >= args.backlog) {
+    if (acknowledged.fetch_add(static_cast<long>(ids.size())) + static_cast<long>(ids.size()) >=
+        args.backlog) {
       std::lock_guard lock(mutex);
       done.notify_all();
     }
@@ -246,13 +259,15 @@ DrainResult MeasureDrain(const Args& args, const std::string& dir, std::size_t b
   if (Status started = service.Start(); !started.ok()) Die(started.ToString());
   {
     std::unique_lock lock(mutex);
-    done.wait_for(lock, std::chrono::minutes(10), [&] { return acknowledged.load() >= args.backlog; });
+    done.wait_for(lock, std::chrono::minutes(10),
+                  [&] { return acknowledged.load() >= args.backlog; });
   }
   const double drain_s = std::chrono::duration<double>(SteadyClock::now() - start).count();
   service.Stop();
   if (acknowledged.load() < args.backlog) Die("the backlog did not drain");
   if (cloud.DistinctEvents() != args.backlog) Die("the cloud does not hold every event once");
-  return {static_cast<double>(args.backlog) / ingest_s, static_cast<double>(args.backlog) / drain_s};
+  return {static_cast<double>(args.backlog) / ingest_s,
+          static_cast<double>(args.backlog) / drain_s};
 }
 
 Args Parse(int argc, char** argv) {
@@ -260,13 +275,20 @@ Args Parse(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const std::string value = argv[i + 1];
-    if (flag == "--runs") args.runs = std::stoi(value);
-    else if (flag == "--backlog") args.backlog = std::stol(value);
-    else if (flag == "--latency-events") args.latency_events = std::stol(value);
-    else if (flag == "--rate") args.rate = std::stoi(value);
-    else if (flag == "--refcloud") args.refcloud = value;
-    else if (flag == "--dir") args.dir = value;
-    else Die("unknown option " + flag);
+    if (flag == "--runs")
+      args.runs = std::stoi(value);
+    else if (flag == "--backlog")
+      args.backlog = std::stol(value);
+    else if (flag == "--latency-events")
+      args.latency_events = std::stol(value);
+    else if (flag == "--rate")
+      args.rate = std::stoi(value);
+    else if (flag == "--refcloud")
+      args.refcloud = value;
+    else if (flag == "--dir")
+      args.dir = value;
+    else
+      Die("unknown option " + flag);
   }
   return args;
 }
@@ -290,13 +312,23 @@ int main(int argc, char** argv) {
                  latency.p50_ms, latency.p99_ms, d500.drain_per_s, drain1000.back());
   }
   std::filesystem::remove_all(dir);
-  std::printf("sync_bench: medians of %d runs, reference cloud on loopback (plain HTTP)\n", args.runs);
+  std::printf("sync_bench: medians of %d runs, reference cloud on loopback (plain HTTP)\n",
+              args.runs);
   std::printf("%-52s %12s\n", "measure", "median");
-  std::printf("%-52s %9.2f ms\n", ("commit -> cloud ack, p50 (" + std::to_string(args.rate) + " sales/s)").c_str(), Median(p50));
+  std::printf("%-52s %9.2f ms\n",
+              ("commit -> cloud ack, p50 (" + std::to_string(args.rate) + " sales/s)").c_str(),
+              Median(p50));
   std::printf("%-52s %9.2f ms\n", "commit -> cloud ack, p99", Median(p99));
   std::printf("%-52s %9.2f ms\n", "commit -> cloud ack, max", Median(worst));
-  std::printf("%-52s %9.0f /s\n", ("queue " + std::to_string(args.backlog) + " sales (ingest, batches of 1000)").c_str(), Median(ingest));
-  std::printf("%-52s %9.0f /s\n", ("drain " + std::to_string(args.backlog) + " queued events, batch 500").c_str(), Median(drain500));
-  std::printf("%-52s %9.0f /s\n", ("drain " + std::to_string(args.backlog) + " queued events, batch 1000").c_str(), Median(drain1000));
+  std::printf(
+      "%-52s %9.0f /s\n",
+      ("queue " + std::to_string(args.backlog) + " sales (ingest, batches of 1000)").c_str(),
+      Median(ingest));
+  std::printf("%-52s %9.0f /s\n",
+              ("drain " + std::to_string(args.backlog) + " queued events, batch 500").c_str(),
+              Median(drain500));
+  std::printf("%-52s %9.0f /s\n",
+              ("drain " + std::to_string(args.backlog) + " queued events, batch 1000").c_str(),
+              Median(drain1000));
   return 0;
 }

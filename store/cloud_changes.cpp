@@ -94,10 +94,12 @@ class ChangeApplier {
   Result<bool> ApplyData(const CloudChange& change, const CloudCoupon& data) {
     if (data.code.empty()) return Status::InvalidArgument("coupon has no code");
     if (!data.discount_minor && !data.discount_percent) {
-      return Status::InvalidArgument("coupon " + data.code + " has neither discount_minor nor discount_percent");
+      return Status::InvalidArgument("coupon " + data.code +
+                                     " has neither discount_minor nor discount_percent");
     }
     if (data.discount_minor && data.currency.size() != 3) {
-      return Status::InvalidArgument("coupon " + data.code + " has an amount but no ISO 4217 currency");
+      return Status::InvalidArgument("coupon " + data.code +
+                                     " has an amount but no ISO 4217 currency");
     }
     if (data.max_redemptions < 1) {
       return Status::InvalidArgument("coupon " + data.code + " allows fewer than one redemption");
@@ -116,11 +118,17 @@ class ChangeApplier {
         "updated_at = excluded.updated_at");
     if (!upsert.ok()) return upsert.status();
     upsert->Bind(1, data.code);
-    if (change.phone.empty()) upsert->BindNull(2); else upsert->Bind(2, change.phone);
+    if (change.phone.empty())
+      upsert->BindNull(2);
+    else
+      upsert->Bind(2, change.phone);
     upsert->Bind(3, data.description)
         .BindOptional(4, data.discount_minor)
         .BindOptional(5, data.discount_percent);
-    if (data.currency.empty()) upsert->BindNull(6); else upsert->Bind(6, data.currency);
+    if (data.currency.empty())
+      upsert->BindNull(6);
+    else
+      upsert->Bind(6, data.currency);
     upsert->BindOptional(7, data.valid_from)
         .BindOptional(8, data.valid_until)
         .Bind(9, data.max_redemptions)
@@ -150,8 +158,10 @@ class ChangeApplier {
   }
 
   Result<bool> ApplyData(const CloudChange& change, const CloudLoyalty& data) {
-    if (!data.points && !data.tier) return Status::InvalidArgument("loyalty change carries no value");
-    if (data.points && *data.points < 0) return Status::InvalidArgument("loyalty points are negative");
+    if (!data.points && !data.tier)
+      return Status::InvalidArgument("loyalty change carries no value");
+    if (data.points && *data.points < 0)
+      return Status::InvalidArgument("loyalty points are negative");
     TB_RETURN_IF_ERROR(EnsureContact(db_, change));
     auto update = db_.Prepare(
         "UPDATE contacts SET loyalty_points = coalesce(?2, loyalty_points), "
@@ -169,8 +179,8 @@ class ChangeApplier {
       if (segment.empty()) return Status::InvalidArgument("segment names must not be empty");
     }
     TB_RETURN_IF_ERROR(EnsureContact(db_, change));
-    auto update = db_.Prepare(
-        "UPDATE contacts SET segments = ?2 WHERE phone = ?1 AND segments IS NOT ?2");
+    auto update =
+        db_.Prepare("UPDATE contacts SET segments = ?2 WHERE phone = ?1 AND segments IS NOT ?2");
     if (!update.ok()) return update.status();
     update->Bind(1, change.phone).Bind(2, JsonStringArray(data.segments));
     TB_RETURN_IF_ERROR(update->Run());
@@ -215,9 +225,8 @@ Result<ApplyReport> CloudChanges::ApplyPage(const std::vector<CloudChange>& chan
   }
 
   ApplyReport report;
-  ChangeApplier applier(db, report, [this](const ConsentChange& request) {
-    return consents_.RecordLocked(request);
-  });
+  ChangeApplier applier(
+      db, report, [this](const ConsentChange& request) { return consents_.RecordLocked(request); });
   for (const CloudChange& change : changes) {
     const bool phone_optional = std::holds_alternative<CloudCoupon>(change.data);
     Status invalid;
@@ -236,8 +245,8 @@ Result<ApplyReport> CloudChanges::ApplyPage(const std::vector<CloudChange>& chan
       invalid = applied.status();
     }
     ++report.skipped;
-    report.skip_reasons.push_back((change.change_id.empty() ? "(no id)" : change.change_id) +
-                                  ": " + invalid.message());
+    report.skip_reasons.push_back((change.change_id.empty() ? "(no id)" : change.change_id) + ": " +
+                                  invalid.message());
   }
   TB_RETURN_IF_ERROR(core_.Fault("cloud_changes.before_cursor"));
 

@@ -24,11 +24,11 @@ inline constexpr std::string_view kPullCursorKey = "cloud.pull_cursor";
 // A consent change learned by the cloud: an SMS keyword (STOP, START, YES),
 // a double opt-in confirmation, or a change captured at another terminal.
 struct CloudConsentChange {
-  std::vector<ConsentPurpose> purposes;  // at least one
+  std::vector<ConsentPurpose> purposes;          // at least one
   ConsentState state = ConsentState::kOptedOut;  // pending, opted_in or opted_out
-  std::string method;   // sms_keyword, double_opt_in_confirmation, cloud, ...
+  std::string method;  // sms_keyword, double_opt_in_confirmation, cloud, ...
   std::string actor = "cloud";
-  std::string keyword;  // the SMS text that caused it, when any
+  std::string keyword;      // the SMS text that caused it, when any
   bool is_explicit = true;  // false for bulk cloud data: never lifts an opt-out
 };
 
@@ -69,8 +69,9 @@ struct CloudCustomerFields {
   std::string fields_json = "{}";
 };
 
-using CloudChangeData = std::variant<CloudConsentChange, CloudCoupon, CloudEngagement,
-                                     CloudLoyalty, CloudSegments, CloudCustomerFields>;
+// The typed data of one change.
+using CloudChangeData = std::variant<CloudConsentChange, CloudCoupon, CloudEngagement, CloudLoyalty,
+                                     CloudSegments, CloudCustomerFields>;
 
 // One entry of the change feed.
 struct CloudChange {
@@ -82,9 +83,9 @@ struct CloudChange {
 
 // What applying a page did.
 struct ApplyReport {
-  std::int64_t applied = 0;   // changes that changed local state
-  std::int64_t unchanged = 0; // already known (a replay, or consent rules kept the state)
-  std::int64_t skipped = 0;   // invalid entries, left out with a reason
+  std::int64_t applied = 0;    // changes that changed local state
+  std::int64_t unchanged = 0;  // already known (a replay, or consent rules kept the state)
+  std::int64_t skipped = 0;    // invalid entries, left out with a reason
   std::vector<std::string> skip_reasons;  // "chg_12: phone 'abc' is not E.164"
   // Phones whose consent state changed.
   std::vector<std::string> consent_changed;

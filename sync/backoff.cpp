@@ -48,8 +48,8 @@ std::optional<UnixMillis> ParseImfFixdate(std::string_view text) {
   }
   const int month = static_cast<int>(month_it - kMonths.begin()) + 1;
   char iso[64];
-  std::snprintf(iso, sizeof(iso), "%04d-%02d-%02dT%02d:%02d:%02dZ", year, month, day, hour,
-                minute, second);
+  std::snprintf(iso, sizeof(iso), "%04d-%02d-%02dT%02d:%02d:%02dZ", year, month, day, hour, minute,
+                second);
   auto parsed = ParseRfc3339(iso);
   if (!parsed.ok()) return std::nullopt;
   return *parsed;
@@ -61,8 +61,9 @@ Backoff::Backoff(std::chrono::milliseconds initial, std::chrono::milliseconds ma
                  std::uint64_t seed)
     : initial_(std::max(initial, std::chrono::milliseconds(1))),
       max_(std::max(max, initial_)),
-      random_(seed != 0 ? seed : (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^
-                                     std::random_device{}()) {}
+      random_(seed != 0 ? seed
+                        : (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^
+                              std::random_device{}()) {}
 
 std::chrono::milliseconds Backoff::Ceiling() const {
   // Doubling stops once the cap is reached, so the shift never overflows.

@@ -86,7 +86,26 @@ void CloudClient::NoteServerTime(const HttpResponse& response) {
   have_skew_.store(true);
 }
 
-std::optional<std::int64_t> CloudClient::clock_skew_ms() const {
+std::optional<SendOutcome> CloudClient::HeldBack() const {
+  const UnixMillis remaining = not_before_.load() - clock_.NowMillis();
+  if (remaining <= 0) return std::nullopt;
+  return SendOutcome::Retry("waiting for the cloud's Retry-After",
+                            std::chrono::milliseconds(remaining));
+}
+
+SendOutcome CloudClient::Remember(SendOutcome outcome) {
+  if (outcome.result == SendResult::kRetry && outcome.retry_after) {
+    // A Retry-After holds for the whole client: the other thread's next
+    // request must not come early either.
+    const UnixMillis until = clock_.NowMillis() + outcome.retry_after->count();
+    UnixMillis seen = not_before_.load();
+    while (seen < until && !not_before_.compare_exchange_weak(seen, until)) {
+    }
+  }
+  return outcome;
+}
+
+std::optional<std::int64_t> CloudClient::ClockSkewMs() const {
   if (!have_skew_.load()) return std::nullopt;
   return skew_ms_.load();
 }
@@ -105,6 +124,7 @@ SendOutcome CloudClient::Register() { return RegisterDetailed(nullptr, nullptr);
 
 SendOutcome CloudClient::RegisterDetailed(bool* reached, bool* unauthorized) {
   std::lock_guard lock(register_mutex_);
+  if (auto held = HeldBack()) return *held;
   HttpRequest request = Authorized("PUT", "/v1/agents/" + agent_.agent_id);
   request.body = BuildRegistrationBody(agent_);
   auto response = push_transport_->Send(request);
@@ -128,8 +148,8 @@ SendOutcome CloudClient::RegisterDetailed(bool* reached, bool* unauthorized) {
   }
   // A refused registration (4xx) will not fix itself, but retrying with
   // backoff picks up a corrected token or config without a restart.
-  return RetryFor(response->status, response->Header("Retry-After"), clock_.NowMillis(),
-                  Describe(*response, "register"));
+  return Remember(RetryFor(response->status, response->Header("Retry-After"), clock_.NowMillis(),
+                           Describe(*response, "register")));
 }
 
 Delivery CloudClient::PushOnce(const std::vector<store::OutboxEvent>& events,
@@ -139,6 +159,11 @@ Delivery CloudClient::PushOnce(const std::vector<store::OutboxEvent>& events,
     delivery.per_event.assign(events.size(), outcome);
     delivery.error = outcome.reason;
   };
+  if (auto held = HeldBack()) {
+    delivery.reached = true;  // it answered; it asked us to wait
+    fill(*held);
+    return delivery;
+  }
   HttpRequest request = Authorized("POST", "/v1/agents/" + agent_.agent_id + "/events");
   request.body = BuildPushBody(events, RandomHex(8), clock_.NowMillis());
   auto response = push_transport_->Send(request);
@@ -191,9 +216,9 @@ Delivery CloudClient::PushOnce(const std::vector<store::OutboxEvent>& events,
     fill(SendOutcome::Retry(what));
     return delivery;
   }
-  if (IsRequestError(status) || (status / 100 == 4 && status != 404 && status != 405 &&
-                                 status != 408 && status != 410 && status != 425 &&
-                                 status != 426 && status != 429)) {
+  if (IsRequestError(status) ||
+      (status / 100 == 4 && status != 404 && status != 405 && status != 408 && status != 410 &&
+       status != 425 && status != 426 && status != 429)) {
     if (events.size() > 1) {
       delivery.split = true;
       fill(SendOutcome::Retry(what));
@@ -202,7 +227,7 @@ Delivery CloudClient::PushOnce(const std::vector<store::OutboxEvent>& events,
     }
     return delivery;
   }
-  fill(RetryFor(status, response->Header("Retry-After"), clock_.NowMillis(), what));
+  fill(Remember(RetryFor(status, response->Header("Retry-After"), clock_.NowMillis(), what)));
   return delivery;
 }
 
@@ -253,6 +278,11 @@ CloudClient::PullReply CloudClient::Pull(const std::optional<std::string>& curso
     }
     path += "&cursor=" + encoded;
   }
+  if (auto held = HeldBack()) {
+    reply.reached = true;
+    reply.outcome = *held;
+    return reply;
+  }
   auto response = pull_transport_->Send(Authorized("GET", path));
   if (!response.ok()) {
     reply.outcome = SendOutcome::Retry("pull: " + response.status().message());
@@ -288,7 +318,8 @@ CloudClient::PullReply CloudClient::Pull(const std::optional<std::string>& curso
     reply.outcome = SendOutcome::Fatal(what);
     return reply;
   }
-  reply.outcome = RetryFor(status, response->Header("Retry-After"), clock_.NowMillis(), what);
+  reply.outcome =
+      Remember(RetryFor(status, response->Header("Retry-After"), clock_.NowMillis(), what));
   return reply;
 }
 

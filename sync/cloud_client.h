@@ -58,7 +58,7 @@ class CloudClient final : public EventSink {
   std::size_t MaxBatchEvents() const override;
   std::size_t MaxBatchBytes() const override;
   // Server clock minus local clock from the last answer, when known.
-  std::optional<std::int64_t> clock_skew_ms() const;
+  std::optional<std::int64_t> ClockSkewMs() const override;
 
  private:
   CloudClient(const CloudOptions& options, AgentInfo agent, const Clock& clock);
@@ -67,6 +67,10 @@ class CloudClient final : public EventSink {
   SendOutcome RegisterDetailed(bool* reached, bool* unauthorized);
   void NoteServerTime(const HttpResponse& response);
   Delivery PushOnce(const std::vector<store::OutboxEvent>& events, bool* not_registered);
+  // Retry (with the time left) while an earlier Retry-After still holds.
+  std::optional<SendOutcome> HeldBack() const;
+  // Notes the outcome's Retry-After as the earliest time for any request.
+  SendOutcome Remember(SendOutcome outcome);
 
   CloudOptions options_;
   AgentInfo agent_;
@@ -78,6 +82,7 @@ class CloudClient final : public EventSink {
   std::atomic<std::size_t> server_max_events_{0};
   std::atomic<std::size_t> server_max_bytes_{0};
   std::atomic<std::int64_t> server_max_wait_ms_{0};
+  std::atomic<UnixMillis> not_before_{0};  // no request before this (Retry-After)
   std::atomic<bool> have_skew_{false};
   std::atomic<std::int64_t> skew_ms_{0};
 };

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,7 @@ namespace tillbridge::sync {
 // the dead-letter table with the reason.
 enum class SendResult { kOk, kRetry, kFatal };
 
+// One event's outcome, with the reason for Retry and Fatal.
 struct SendOutcome {
   SendResult result = SendResult::kOk;
   std::string reason;
@@ -29,7 +31,9 @@ struct SendOutcome {
                            std::optional<std::chrono::milliseconds> retry_after = std::nullopt) {
     return {SendResult::kRetry, std::move(reason), retry_after};
   }
-  static SendOutcome Fatal(std::string reason) { return {SendResult::kFatal, std::move(reason), {}}; }
+  static SendOutcome Fatal(std::string reason) {
+    return {SendResult::kFatal, std::move(reason), {}};
+  }
 };
 
 // How a destination dealt with one batch.
@@ -54,6 +58,8 @@ class EventSink {
   virtual Delivery Deliver(const std::vector<store::OutboxEvent>& events) = 0;
   // Aborts a delivery in flight; later deliveries fail fast.
   virtual void Cancel() = 0;
+  // Destination clock minus local clock, when the destination reports it.
+  virtual std::optional<std::int64_t> ClockSkewMs() const { return std::nullopt; }
   // The most events / bytes this destination takes per Deliver; 0: no limit.
   virtual std::size_t MaxBatchEvents() const { return 0; }
   virtual std::size_t MaxBatchBytes() const { return 0; }

@@ -138,7 +138,5 @@ void HttpTransport::Cancel() {
 // generators) for cpprestsdk's worker threads, which live until the process
 // ends and so are still running when leaks are checked at exit. Defined here
 // so every binary that talks HTTP through this file gets it.
-extern "C" const char* __lsan_default_suppressions() {
-  return "leak:CRYPTO_zalloc\n";
-}
+extern "C" const char* __lsan_default_suppressions() { return "leak:CRYPTO_zalloc\n"; }
 #endif

@@ -16,6 +16,7 @@
 
 namespace tillbridge::sync {
 
+// One request; `path` (with query) is relative to the transport's base URL.
 struct HttpRequest {
   std::string method = "GET";
   std::string path;  // appended to the base URL: "/v1/health?x=1"
@@ -24,6 +25,7 @@ struct HttpRequest {
   std::string content_type = "application/json";
 };
 
+// A complete answer, whatever its status.
 struct HttpResponse {
   int status = 0;
   std::map<std::string, std::string> headers;  // names in lower case

@@ -12,8 +12,8 @@ constexpr std::string_view kComponent = "sync";
 
 }  // namespace
 
-Puller::Puller(store::Store& store, CloudClient& client, PullerOptions options,
-               SyncStatus& status, StopSignal& stop, ChangesListener on_changes)
+Puller::Puller(store::Store& store, CloudClient& client, PullerOptions options, SyncStatus& status,
+               StopSignal& stop, ChangesListener on_changes)
     : store_(store),
       client_(client),
       clock_(store.clock()),
@@ -45,18 +45,20 @@ UnixMillis Puller::PullOnce() {
   const auto started = std::chrono::steady_clock::now();
   CloudClient::PullReply reply = client_.Pull(request_cursor_, wait, options_.page_size);
   if (stop_.stopped()) return 0;
-  status_.ClockSkew(client_.clock_skew_ms());
+  status_.ClockSkew(client_.ClockSkewMs());
   if (reply.outcome.result != SendResult::kOk) {
-    status_.SetState("cloud", !reply.reached       ? kStateOffline
-                              : reply.unauthorized ? kStateUnauthorized
-                                                   : kStateOnline,
+    status_.SetState("cloud",
+                     !reply.reached       ? kStateOffline
+                     : reply.unauthorized ? kStateUnauthorized
+                                          : kStateOnline,
                      reply.outcome.reason);
     if (reply.bad_cursor) {
       // Replaying the feed from the start is safe: consent follows the
       // opt-out-wins rules, engagement rows are keyed by change id and the
       // other changes carry absolute values.
-      LogWarning(kComponent, "the cloud does not know the pull cursor; reading the change feed "
-                             "again from the start");
+      LogWarning(kComponent,
+                 "the cloud does not know the pull cursor; reading the change feed "
+                 "again from the start");
       MetricsRegistry::Global()
           .GetCounter("tillbridge_sync_pull_cursor_resets_total",
                       "Times the cloud refused the pull cursor and the feed restarted")
@@ -104,8 +106,9 @@ UnixMillis Puller::PullOnce() {
   more_ = page.has_more && (moved || !page.changes.empty());
   status_.Pulled(report, static_cast<std::int64_t>(page.unusable.size()));
   if (on_changes_ && (report.applied > 0 || report.unchanged > 0)) on_changes_(report);
-  const bool quick_empty = page.changes.empty() && page.unusable.empty() && !more_ && !moved &&
-                           std::chrono::steady_clock::now() - started < std::chrono::milliseconds(500);
+  const bool quick_empty =
+      page.changes.empty() && page.unusable.empty() && !more_ && !moved &&
+      std::chrono::steady_clock::now() - started < std::chrono::milliseconds(500);
   return quick_empty ? clock_.NowMillis() + 1000 : 0;
 }
 

@@ -20,6 +20,7 @@ namespace tillbridge::sync {
 
 class CloudClient;
 
+// Long-poll, page size and retry timing for the puller.
 struct PullerOptions {
   std::chrono::milliseconds long_poll{25'000};
   std::size_t page_size = 500;
@@ -54,7 +55,7 @@ class Puller {
   Backoff backoff_;
   std::optional<std::string> stored_cursor_;   // what the store holds
   std::optional<std::string> request_cursor_;  // what to ask for next
-  bool more_ = false;  // the last page said more changes are ready
+  bool more_ = false;                          // the last page said more changes are ready
 };
 
 }  // namespace tillbridge::sync

@@ -90,6 +90,7 @@ std::optional<UnixMillis> Pusher::RunOnce() {
     if (subset.empty()) break;
     Delivery delivery = sink->Deliver(subset);
     if (stop_.stopped()) return 0;
+    status_.ClockSkew(sink->ClockSkewMs());
     status_.SetState(sink->Name(),
                      !delivery.reached       ? kStateOffline
                      : delivery.unauthorized ? kStateUnauthorized
@@ -119,11 +120,14 @@ UnixMillis Pusher::Settle(const std::vector<store::OutboxEvent>& events,
   for (size_t i = 0; i < events.size(); ++i) {
     const SendOutcome& outcome = outcomes[i];
     switch (outcome.result) {
-      case SendResult::kOk: acknowledged.push_back(events[i].event_id); break;
+      case SendResult::kOk:
+        acknowledged.push_back(events[i].event_id);
+        break;
       case SendResult::kFatal: {
         Status moved = store_.outbox().MoveToDeadLetter(events[i].event_id, outcome.reason);
         if (!moved.ok()) {
-          LogError(kComponent, "cannot dead-letter " + events[i].event_id + ": " + moved.ToString());
+          LogError(kComponent,
+                   "cannot dead-letter " + events[i].event_id + ": " + moved.ToString());
         } else {
           ++dead;
           LogWarning(kComponent, "event " + events[i].event_id + " (" + events[i].type +
@@ -134,7 +138,9 @@ UnixMillis Pusher::Settle(const std::vector<store::OutboxEvent>& events,
       case SendResult::kRetry:
         retry.push_back(events[i].event_id);
         if (retry_reason.empty()) retry_reason = outcome.reason;
-        if (outcome.retry_after) retry_after = std::max(retry_after.value_or(std::chrono::milliseconds(0)), *outcome.retry_after);
+        if (outcome.retry_after)
+          retry_after =
+              std::max(retry_after.value_or(std::chrono::milliseconds(0)), *outcome.retry_after);
         break;
     }
   }
@@ -173,7 +179,8 @@ void Pusher::WaitForWork(std::uint64_t generation, UnixMillis checked_at) {
     // Deferred events exist: wake when the first comes due (re-reading the
     // clock now and then, in case it is an injected one that runs fast).
     const std::int64_t until = **next - clock_.NowMillis();
-    wait = std::clamp(std::chrono::milliseconds(until), std::chrono::milliseconds(1), kClockRecheck);
+    wait =
+        std::clamp(std::chrono::milliseconds(until), std::chrono::milliseconds(1), kClockRecheck);
   }
   store_.WaitForOutbox(generation, wait);
 }

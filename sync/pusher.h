@@ -5,8 +5,8 @@
 
 #include <chrono>
 #include <cstddef>
-#include <optional>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +23,7 @@ class Store;
 
 namespace tillbridge::sync {
 
+// Batch limits and retry timing for the pusher.
 struct PusherLimits {
   std::size_t max_events = 500;
   std::size_t max_bytes = 1 << 20;

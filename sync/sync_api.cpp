@@ -38,7 +38,8 @@ std::string Stringify(const Poco::Dynamic::Var& value) {
 // Field readers that explain what is wrong in the words of the document.
 class Fields {
  public:
-  Fields(Object::Ptr object, std::string where) : object_(std::move(object)), where_(std::move(where)) {}
+  Fields(Object::Ptr object, std::string where)
+      : object_(std::move(object)), where_(std::move(where)) {}
 
   bool Has(const std::string& name) const { return object_->has(name) && !object_->isNull(name); }
 
@@ -115,7 +116,8 @@ Result<store::CloudChangeData> ParseConsent(const Fields& data) {
   if (!purposes.ok()) return purposes.status();
   for (const auto& name : *purposes) {
     auto purpose = store::ParseConsentPurpose(name);
-    if (!purpose) return Status::InvalidArgument("data.purposes has unknown purpose '" + name + "'");
+    if (!purpose)
+      return Status::InvalidArgument("data.purposes has unknown purpose '" + name + "'");
     consent.purposes.push_back(*purpose);
   }
   auto state_name = data.Text("state");
@@ -229,8 +231,8 @@ Result<store::CloudChange> ParseChange(const Object::Ptr& entry) {
 
 }  // namespace
 
-std::string BuildPushBody(const std::vector<store::OutboxEvent>& events,
-                          std::string_view batch_id, UnixMillis sent_at) {
+std::string BuildPushBody(const std::vector<store::OutboxEvent>& events, std::string_view batch_id,
+                          UnixMillis sent_at) {
   std::size_t size = 96 + batch_id.size();
   for (const auto& event : events) size += event.payload_json.size() + 1;
   std::string body;
@@ -258,7 +260,9 @@ Result<std::vector<EventResult>> ParsePushResponse(std::string_view body) {
   out.reserve(results->size());
   for (size_t i = 0; i < results->size(); ++i) {
     Object::Ptr entry = results->getObject(static_cast<unsigned>(i));
-    if (!entry) return Status::InvalidArgument("push answer: results[" + std::to_string(i) + "] is not an object");
+    if (!entry)
+      return Status::InvalidArgument("push answer: results[" + std::to_string(i) +
+                                     "] is not an object");
     const Fields fields(entry, "results[" + std::to_string(i) + "].");
     auto id = fields.Text("id");
     if (!id.ok()) return id.status();
@@ -281,7 +285,8 @@ Result<std::vector<EventResult>> ParsePushResponse(std::string_view body) {
         result.reason = "rejected: no reason given";
       }
     } else {
-      return Status::InvalidArgument("push answer: unknown status '" + *status + "' for event " + *id);
+      return Status::InvalidArgument("push answer: unknown status '" + *status + "' for event " +
+                                     *id);
     }
     out.push_back(std::move(result));
   }
@@ -303,7 +308,8 @@ std::string BuildRegistrationBody(const AgentInfo& agent) {
 
 Result<ServerLimits> ParseRegistrationResponse(std::string_view body) {
   auto object = ParseObject(body);
-  if (!object.ok()) return Status::InvalidArgument("registration answer: " + object.status().message());
+  if (!object.ok())
+    return Status::InvalidArgument("registration answer: " + object.status().message());
   ServerLimits limits;
   Object::Ptr raw = (*object)->getObject("limits");
   if (!raw) return limits;
@@ -314,7 +320,8 @@ Result<ServerLimits> ParseRegistrationResponse(std::string_view body) {
   if (!bytes.ok()) return bytes.status();
   auto wait = fields.OptionalInt("max_wait_seconds");
   if (!wait.ok()) return wait.status();
-  limits.max_batch_events = static_cast<std::size_t>(std::max<std::int64_t>(0, events->value_or(0)));
+  limits.max_batch_events =
+      static_cast<std::size_t>(std::max<std::int64_t>(0, events->value_or(0)));
   limits.max_batch_bytes = static_cast<std::size_t>(std::max<std::int64_t>(0, bytes->value_or(0)));
   limits.max_wait = std::chrono::seconds(std::max<std::int64_t>(0, wait->value_or(0)));
   return limits;

@@ -15,6 +15,8 @@
 
 namespace tillbridge::sync {
 
+// The protocol version this client speaks, and the headers that carry
+// version, identity and clocks (docs/sync-api.md).
 inline constexpr std::string_view kApiVersion = "1.0";
 inline constexpr std::string_view kApiVersionHeader = "Tillbridge-Api-Version";
 inline constexpr std::string_view kAgentIdHeader = "Tillbridge-Agent-Id";
@@ -24,6 +26,7 @@ inline constexpr std::string_view kServerTimeHeader = "Tillbridge-Server-Time";
 // What the cloud did with one pushed event.
 enum class EventStatus { kAccepted, kDuplicate, kRejected };
 
+// The cloud's answer for one pushed event.
 struct EventResult {
   std::string event_id;
   EventStatus status = EventStatus::kAccepted;
@@ -32,8 +35,8 @@ struct EventResult {
 
 // {"batch_id": ..., "sent_at": ..., "events": [...]} with each outbox
 // payload inserted verbatim (it already is the full event document).
-std::string BuildPushBody(const std::vector<store::OutboxEvent>& events,
-                          std::string_view batch_id, UnixMillis sent_at);
+std::string BuildPushBody(const std::vector<store::OutboxEvent>& events, std::string_view batch_id,
+                          UnixMillis sent_at);
 
 // The per-event results of a 200 answer to a push. InvalidArgument when the
 // body is not a results document.
@@ -49,6 +52,7 @@ struct AgentInfo {
   UnixMillis started_at = 0;
 };
 
+// The JSON body of the registration request.
 std::string BuildRegistrationBody(const AgentInfo& agent);
 
 // Limits the cloud announces at registration; 0 means "no limit given".
@@ -58,6 +62,7 @@ struct ServerLimits {
   std::chrono::milliseconds max_wait{0};
 };
 
+// The limits of a 200 answer to registration (absent limits read as 0).
 Result<ServerLimits> ParseRegistrationResponse(std::string_view body);
 
 // One page of the change feed. Entries that cannot be used (unknown type,

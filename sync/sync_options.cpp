@@ -42,11 +42,11 @@ std::vector<ConfigKeySpec> BuildKeys() {
       Key("cloud.allow_plain_http", T::kBool, "false",
           "Allow an http:// cloud.url to a host other than 127.0.0.1/localhost (sends the token "
           "unencrypted)."),
-      Key("cloud.proxy", T::kString, "", "HTTP proxy as http://host:port; empty connects directly."),
+      Key("cloud.proxy", T::kString, "",
+          "HTTP proxy as http://host:port; empty connects directly."),
       Key("cloud.timeout", T::kDuration, "10s",
           "Time limit for one request (connect, send and answer).", 100, 600'000),
-      Key("cloud.batch_max_events", T::kInt, "500", "Most events in one push request.", 1,
-          10'000),
+      Key("cloud.batch_max_events", T::kInt, "500", "Most events in one push request.", 1, 10'000),
       Key("cloud.batch_max_bytes", T::kInt, std::to_string(kMiB),
           "About the most event bytes in one push request (one larger event still goes alone).",
           1024, 64 * kMiB),
@@ -187,8 +187,7 @@ Result<EndpointOptions> ReadEndpoint(const Reader& reader, const std::string& se
   endpoint.url = Trim(*url);
   while (!endpoint.url.empty() && endpoint.url.back() == '/') endpoint.url.pop_back();
   if (endpoint.url.empty()) {
-    return Status::InvalidArgument(section + ".url: required when " + section +
-                                   ".enabled is true");
+    return Status::InvalidArgument(section + ".url: required when " + section + ".enabled is true");
   }
   auto parsed = ParseHttpUrl(section + ".url", endpoint.url);
   if (!parsed.ok()) return parsed.status();
@@ -266,8 +265,9 @@ Result<CloudOptions> ReadCloud(const Reader& reader) {
   auto token = ReadSecret(reader, "cloud.token", "cloud.token_file");
   if (!token.ok()) return token.status();
   if (token->empty()) {
-    return Status::InvalidArgument("cloud.token: required (or cloud.token_file) when "
-                                   "cloud.enabled is true");
+    return Status::InvalidArgument(
+        "cloud.token: required (or cloud.token_file) when "
+        "cloud.enabled is true");
   }
   if (token->find_first_of(" \t\r\n") != std::string::npos) {
     return Status::InvalidArgument("cloud.token: must not contain whitespace");

@@ -18,7 +18,7 @@ struct EndpointOptions {
   std::string url;      // base URL: https://sync.example.com (the API adds /v1/...)
   std::string ca_file;  // extra trusted CA certificates (PEM); empty: system store only
   bool verify_tls = true;
-  std::string proxy;    // http://host:port; empty: connect directly
+  std::string proxy;  // http://host:port; empty: connect directly
   std::chrono::milliseconds timeout{10'000};
   std::chrono::milliseconds backoff_initial{1'000};
   std::chrono::milliseconds backoff_max{300'000};
@@ -39,11 +39,12 @@ struct CloudOptions {
 // A Zapier-style catch hook that gets each event as one signed POST.
 struct WebhookOptions {
   bool enabled = false;
-  EndpointOptions endpoint;  // url is the full hook URL
-  std::string secret;        // HMAC-SHA256 key
+  EndpointOptions endpoint;              // url is the full hook URL
+  std::string secret;                    // HMAC-SHA256 key
   std::vector<std::string> event_types;  // empty: every type
 };
 
+// Everything sync needs, as SyncOptionsFrom builds it.
 struct SyncOptions {
   CloudOptions cloud;
   WebhookOptions webhook;

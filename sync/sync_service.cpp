@@ -67,8 +67,8 @@ Status SyncService::Start() {
   auto run = std::make_unique<Running>();
   std::vector<EventSink*> sinks;
   if (cloud.enabled) {
-    AgentInfo agent{store_.agent_id(), store_.store_id(), store_.terminal_id(),
-                    options_.agent_version, Platform(), store_.clock().NowMillis()};
+    AgentInfo agent{store_.agent_id(),      store_.store_id(), store_.terminal_id(),
+                    options_.agent_version, Platform(),        store_.clock().NowMillis()};
     auto client = CloudClient::Create(cloud, std::move(agent), store_.clock());
     if (!client.ok()) return client.status();
     run->cloud = std::move(client).value();
@@ -97,15 +97,16 @@ Status SyncService::Start() {
     pull.backoff_initial = cloud.endpoint.backoff_initial;
     pull.backoff_max = cloud.endpoint.backoff_max;
     pull.jitter_seed = options_.jitter_seed;
-    run->puller = std::make_unique<Puller>(store_, *run->cloud, pull, status_, run->stop,
-                                           on_changes_);
+    run->puller =
+        std::make_unique<Puller>(store_, *run->cloud, pull, status_, run->stop, on_changes_);
   }
 
   Running* raw = run.get();
   raw->push_thread = std::thread([raw] { raw->pusher->Run(); });
   if (raw->puller) raw->pull_thread = std::thread([raw] { raw->puller->Run(); });
   running_ = std::move(run);
-  LogInfo("sync", std::string("sync started:") + (cloud.enabled ? " cloud " + cloud.endpoint.url : "") +
+  LogInfo("sync", std::string("sync started:") +
+                      (cloud.enabled ? " cloud " + cloud.endpoint.url : "") +
                       (webhook.enabled ? " webhook" : "") +
                       (cloud.enabled && cloud.pull ? " (pulling changes)" : ""));
   return Status::Ok();

@@ -46,6 +46,11 @@ void SyncStatus::SetState(std::string_view destination, std::string_view state,
   std::vector<std::pair<std::string, std::string>> writes;
   {
     std::lock_guard lock(mutex_);
+    // The error first: whoever sees the new state also finds its reason.
+    if (!error.empty() && snapshot_.last_error != error) {
+      snapshot_.last_error = std::string(error);
+      writes.emplace_back(std::string(destination) + ".last_error", snapshot_.last_error);
+    }
     std::string& current = snapshot_.states[std::string(destination)];
     if (current != state) {
       current = std::string(state);
@@ -56,10 +61,6 @@ void SyncStatus::SetState(std::string_view destination, std::string_view state,
         LogWarning("sync", std::string(destination) + " is " + current +
                                (error.empty() ? "" : ": " + std::string(error)));
       }
-    }
-    if (!error.empty() && snapshot_.last_error != error) {
-      snapshot_.last_error = std::string(error);
-      writes.emplace_back(std::string(destination) + ".last_error", snapshot_.last_error);
     }
   }
   Metrics()
@@ -81,13 +82,21 @@ void SyncStatus::Pushed(std::string_view destination, std::int64_t delivered,
     if (delivered > 0 || dead_lettered > 0) {
       snapshot_.last_push_at = now;
       write = Due(last_push_write_);
+      // A skipped write is made up for when the pusher goes idle.
+      unwritten_push_ = write ? std::string() : std::string(destination);
     }
   }
   const std::string label = "{destination=\"" + std::string(destination) + "\",result=";
   const std::string help = "Events by what the destination answered";
-  Metrics().GetCounter("tillbridge_sync_events_total" + label + "\"delivered\"}", help).Increment(delivered);
-  Metrics().GetCounter("tillbridge_sync_events_total" + label + "\"dead_lettered\"}", help).Increment(dead_lettered);
-  Metrics().GetCounter("tillbridge_sync_events_total" + label + "\"retried\"}", help).Increment(retried);
+  Metrics()
+      .GetCounter("tillbridge_sync_events_total" + label + "\"delivered\"}", help)
+      .Increment(delivered);
+  Metrics()
+      .GetCounter("tillbridge_sync_events_total" + label + "\"dead_lettered\"}", help)
+      .Increment(dead_lettered);
+  Metrics()
+      .GetCounter("tillbridge_sync_events_total" + label + "\"retried\"}", help)
+      .Increment(retried);
   if (delivered > 0 || dead_lettered > 0) {
     Metrics()
         .GetGauge("tillbridge_sync_last_push_timestamp_seconds" + Label(destination),
@@ -108,9 +117,15 @@ void SyncStatus::Pulled(const store::ApplyReport& report, std::int64_t unusable)
     write = Due(last_pull_write_) || report.applied > 0;
   }
   const std::string help = "Pulled changes by what applying them did";
-  Metrics().GetCounter("tillbridge_sync_changes_total{result=\"applied\"}", help).Increment(report.applied);
-  Metrics().GetCounter("tillbridge_sync_changes_total{result=\"unchanged\"}", help).Increment(report.unchanged);
-  Metrics().GetCounter("tillbridge_sync_changes_total{result=\"skipped\"}", help).Increment(report.skipped + unusable);
+  Metrics()
+      .GetCounter("tillbridge_sync_changes_total{result=\"applied\"}", help)
+      .Increment(report.applied);
+  Metrics()
+      .GetCounter("tillbridge_sync_changes_total{result=\"unchanged\"}", help)
+      .Increment(report.unchanged);
+  Metrics()
+      .GetCounter("tillbridge_sync_changes_total{result=\"skipped\"}", help)
+      .Increment(report.skipped + unusable);
   Metrics()
       .GetGauge("tillbridge_sync_last_pull_timestamp_seconds",
                 "When the change feed last answered (Unix seconds)")
@@ -120,14 +135,23 @@ void SyncStatus::Pulled(const store::ApplyReport& report, std::int64_t unusable)
 
 void SyncStatus::Backlog(std::int64_t depth, bool force) {
   bool write = false;
+  std::string push_destination;
+  UnixMillis last_push_at = 0;
   {
     std::lock_guard lock(mutex_);
     const bool changed = snapshot_.backlog != depth;
     snapshot_.backlog = depth;
     write = changed && (force || Due(last_backlog_write_));
+    if (force && !unwritten_push_.empty()) {
+      push_destination.swap(unwritten_push_);
+      last_push_at = snapshot_.last_push_at;
+    }
   }
   Metrics().GetGauge("tillbridge_sync_backlog", "Events waiting in the outbox").Set(depth);
   if (write) Write("sync.backlog", std::to_string(depth));
+  if (!push_destination.empty()) {
+    Write(push_destination + ".last_push_at", FormatRfc3339(last_push_at));
+  }
 }
 
 void SyncStatus::ClockSkew(std::optional<std::int64_t> skew_ms) {

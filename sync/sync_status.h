@@ -30,7 +30,7 @@ inline constexpr std::string_view kStateUnauthorized = "unauthorized";
 // A copy of the current state for status pages and tests.
 struct SyncSnapshot {
   std::map<std::string, std::string> states;  // "cloud" -> "online", "webhook" -> ...
-  UnixMillis last_push_at = 0;  // 0 when never
+  UnixMillis last_push_at = 0;                // 0 when never
   UnixMillis last_pull_at = 0;
   std::int64_t backlog = 0;
   std::int64_t delivered = 0;  // accepted or duplicate, all destinations
@@ -55,6 +55,8 @@ class SyncStatus {
               std::int64_t retried);
   // After a pulled page was applied (or an empty long poll returned).
   void Pulled(const store::ApplyReport& report, std::int64_t unusable);
+  // Outbox depth; `force` (the pusher went idle) also writes whatever the
+  // once-a-second limit held back.
   void Backlog(std::int64_t depth, bool force);
   void ClockSkew(std::optional<std::int64_t> skew_ms);
   SyncSnapshot Snapshot() const;
@@ -66,11 +68,13 @@ class SyncStatus {
   store::Store& store_;
   const Clock& clock_;
   mutable std::mutex mutex_;
-  SyncSnapshot snapshot_;  // guarded by mutex_
-  std::chrono::steady_clock::time_point last_push_write_{};  // guarded by mutex_
-  std::chrono::steady_clock::time_point last_pull_write_{};  // guarded by mutex_
+  SyncSnapshot snapshot_;                                       // guarded by mutex_
+  std::chrono::steady_clock::time_point last_push_write_{};     // guarded by mutex_
+  std::chrono::steady_clock::time_point last_pull_write_{};     // guarded by mutex_
   std::chrono::steady_clock::time_point last_backlog_write_{};  // guarded by mutex_
-  std::optional<std::int64_t> written_skew_;  // guarded by mutex_
+  std::optional<std::int64_t> written_skew_;                    // guarded by mutex_
+  // Destination whose last_push_at write was held back; guarded by mutex_.
+  std::string unwritten_push_;
 };
 
 }  // namespace tillbridge::sync

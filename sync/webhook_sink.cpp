@@ -93,12 +93,11 @@ Delivery WebhookSink::Deliver(const std::vector<store::OutboxEvent>& events) {
     HttpRequest request;
     request.method = "POST";
     request.body = event.payload_json;
-    request.headers = {
-        {std::string(kWebhookTimestampHeader), std::to_string(timestamp)},
-        {std::string(kWebhookSignatureHeader),
-         WebhookSignature(options_.secret, timestamp, request.body)},
-        {std::string(kWebhookEventIdHeader), event.event_id},
-        {std::string(kWebhookEventTypeHeader), event.type}};
+    request.headers = {{std::string(kWebhookTimestampHeader), std::to_string(timestamp)},
+                       {std::string(kWebhookSignatureHeader),
+                        WebhookSignature(options_.secret, timestamp, request.body)},
+                       {std::string(kWebhookEventIdHeader), event.event_id},
+                       {std::string(kWebhookEventTypeHeader), event.type}};
     auto response = transport_->Send(request);
     if (!response.ok()) {
       delivery.error = "webhook: " + response.status().message();
@@ -115,10 +114,9 @@ Delivery WebhookSink::Deliver(const std::vector<store::OutboxEvent>& events) {
                              (response->body.empty() ? "" : ": " + Excerpt(response->body));
     delivery.error = what;
     if (status == 401 || status == 403) delivery.unauthorized = true;
-    const bool endpoint_problem = status == 401 || status == 403 || status == 404 ||
-                                  status == 405 || status == 410;
-    if (status / 100 == 4 && !endpoint_problem && status != 408 && status != 425 &&
-        status != 429) {
+    const bool endpoint_problem =
+        status == 401 || status == 403 || status == 404 || status == 405 || status == 410;
+    if (status / 100 == 4 && !endpoint_problem && status != 408 && status != 425 && status != 429) {
       // The hook refused this event's content; others may still pass.
       delivery.per_event.push_back(SendOutcome::Fatal(what));
       continue;

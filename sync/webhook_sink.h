@@ -16,6 +16,7 @@ namespace tillbridge::sync {
 
 class HttpTransport;
 
+// Headers of each webhook delivery (docs/sync-api.md, "Webhook sink").
 inline constexpr std::string_view kWebhookTimestampHeader = "Tillbridge-Timestamp";
 inline constexpr std::string_view kWebhookSignatureHeader = "Tillbridge-Signature";
 inline constexpr std::string_view kWebhookEventIdHeader = "Tillbridge-Event-Id";
@@ -39,8 +40,7 @@ Status VerifyWebhookSignature(std::string_view secret, std::string_view timestam
 class WebhookSink final : public EventSink {
  public:
   static Result<std::unique_ptr<WebhookSink>> Create(const WebhookOptions& options,
-                                                     const Clock& clock,
-                                                     std::string agent_version);
+                                                     const Clock& clock, std::string agent_version);
   ~WebhookSink() override;
 
   std::string_view Name() const override { return "webhook"; }

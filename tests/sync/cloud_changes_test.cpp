@@ -76,7 +76,8 @@ TEST_CASE("a STOP from the cloud makes the local lookup say opted_out, queueing 
   const auto depth_before = store->outbox().Depth();
   REQUIRE(depth_before.ok());
   auto report = store->cloud_changes().ApplyPage(
-      {Consent("chg_1", kT0 + 1000, ConsentState::kOptedOut, {ConsentPurpose::kTransactional, ConsentPurpose::kMarketing}, true, "STOP")},
+      {Consent("chg_1", kT0 + 1000, ConsentState::kOptedOut,
+               {ConsentPurpose::kTransactional, ConsentPurpose::kMarketing}, true, "STOP")},
       "c1-1");
   REQUIRE_MESSAGE(report.ok(), report.status().ToString());
   CHECK(report->applied == 1);
@@ -100,21 +101,28 @@ TEST_CASE("opt-out wins: only an explicit, newer opt-in lifts it") {
   testing::TempDir dir;
   auto store = Open(dir.File("s.db"));
   OptIn(*store, kT0);
-  REQUIRE(store->cloud_changes().ApplyPage({Consent("chg_1", kT0 + 5000, ConsentState::kOptedOut)}, "c1-1").ok());
+  REQUIRE(store->cloud_changes()
+              .ApplyPage({Consent("chg_1", kT0 + 5000, ConsentState::kOptedOut)}, "c1-1")
+              .ok());
   // Bulk cloud data (not the customer's own action) never lifts an opt-out.
   auto bulk = store->cloud_changes().ApplyPage(
-      {Consent("chg_2", kT0 + 9000, ConsentState::kOptedIn, {ConsentPurpose::kMarketing}, false)}, "c1-2");
+      {Consent("chg_2", kT0 + 9000, ConsentState::kOptedIn, {ConsentPurpose::kMarketing}, false)},
+      "c1-2");
   REQUIRE(bulk.ok());
   CHECK(bulk->unchanged == 1);
   CHECK(StateOf(*store, ConsentPurpose::kMarketing) == ConsentState::kOptedOut);
   // An explicit START older than the STOP does not either.
-  auto older = store->cloud_changes().ApplyPage(
-      {Consent("chg_3", kT0 + 4000, ConsentState::kOptedIn, {ConsentPurpose::kMarketing}, true, "START")}, "c1-3");
+  auto older =
+      store->cloud_changes().ApplyPage({Consent("chg_3", kT0 + 4000, ConsentState::kOptedIn,
+                                                {ConsentPurpose::kMarketing}, true, "START")},
+                                       "c1-3");
   REQUIRE(older.ok());
   CHECK(StateOf(*store, ConsentPurpose::kMarketing) == ConsentState::kOptedOut);
   // A newer START does.
-  auto newer = store->cloud_changes().ApplyPage(
-      {Consent("chg_4", kT0 + 10'000, ConsentState::kOptedIn, {ConsentPurpose::kMarketing}, true, "START")}, "c1-4");
+  auto newer =
+      store->cloud_changes().ApplyPage({Consent("chg_4", kT0 + 10'000, ConsentState::kOptedIn,
+                                                {ConsentPurpose::kMarketing}, true, "START")},
+                                       "c1-4");
   REQUIRE(newer.ok());
   CHECK(newer->applied == 1);
   CHECK(StateOf(*store, ConsentPurpose::kMarketing) == ConsentState::kOptedIn);
@@ -126,7 +134,8 @@ TEST_CASE("a double opt-in confirmation turns pending into opted_in") {
   auto store = Open(dir.File("s.db"));
   OptIn(*store, kT0, /*confirm=*/true);
   CHECK(StateOf(*store, ConsentPurpose::kMarketing) == ConsentState::kPending);
-  CloudChange yes = Consent("chg_1", kT0 + 60'000, ConsentState::kOptedIn, {ConsentPurpose::kMarketing}, true, "YES");
+  CloudChange yes = Consent("chg_1", kT0 + 60'000, ConsentState::kOptedIn,
+                            {ConsentPurpose::kMarketing}, true, "YES");
   std::get<CloudConsentChange>(yes.data).method = "double_opt_in_confirmation";
   REQUIRE(store->cloud_changes().ApplyPage({yes}, "c1-1").ok());
   CHECK(StateOf(*store, ConsentPurpose::kMarketing) == ConsentState::kOptedIn);
@@ -183,7 +192,9 @@ TEST_CASE("coupons, engagement, loyalty, segments and fields land once, as absol
   // A later loyalty value replaces the old one; a cloud coupon never lowers
   // a redemption count the register already has.
   coupon.redeemed_count = 0;
-  REQUIRE(store->cloud_changes().ApplyPage({{"chg_6", kT0, kPhone, CloudLoyalty{80, std::nullopt}}}, "c1-6").ok());
+  REQUIRE(store->cloud_changes()
+              .ApplyPage({{"chg_6", kT0, kPhone, CloudLoyalty{80, std::nullopt}}}, "c1-6")
+              .ok());
   CHECK((*store->customers().Find(kPhone))->loyalty_points == std::optional<std::int64_t>(80));
   CHECK((*store->customers().Find(kPhone))->loyalty_tier == std::optional<std::string>("silver"));
 }
@@ -213,7 +224,8 @@ TEST_CASE("invalid entries are skipped with a reason; the rest and the cursor ap
   CHECK(report->skipped == 8);
   REQUIRE(report->skip_reasons.size() == 8);
   CHECK(report->skip_reasons[0] == "chg_1: phone '555-0134' is not E.164");
-  CHECK(report->skip_reasons[1].find("neither discount_minor nor discount_percent") != std::string::npos);
+  CHECK(report->skip_reasons[1].find("neither discount_minor nor discount_percent") !=
+        std::string::npos);
   CHECK(report->skip_reasons[2].find("no ISO 4217 currency") != std::string::npos);
   CHECK(report->skip_reasons[3].find("negative") != std::string::npos);
   CHECK(report->skip_reasons[4].find("not a JSON object") != std::string::npos);
@@ -234,9 +246,10 @@ TEST_CASE("a page and its cursor commit together or not at all") {
   OptIn(*store, kT0);
   REQUIRE(store->cloud_changes().ApplyPage({}, "c1-0").ok());
   fail = true;
-  auto failed = store->cloud_changes().ApplyPage(
-      {Consent("chg_1", kT0 + 1, ConsentState::kOptedOut), {"chg_2", kT0, kPhone, CloudLoyalty{7, "gold"}}},
-      "c1-2");
+  auto failed =
+      store->cloud_changes().ApplyPage({Consent("chg_1", kT0 + 1, ConsentState::kOptedOut),
+                                        {"chg_2", kT0, kPhone, CloudLoyalty{7, "gold"}}},
+                                       "c1-2");
   CHECK(failed.status().code() == StatusCode::kIoError);
   CHECK(StateOf(*store, ConsentPurpose::kTransactional) == ConsentState::kOptedIn);
   CHECK_FALSE((*store->customers().Find(kPhone))->loyalty_points.has_value());
@@ -250,8 +263,8 @@ TEST_CASE("the cursor only moves from where the caller read it") {
   testing::TempDir dir;
   auto store = Open(dir.File("s.db"));
   REQUIRE(store->cloud_changes().ApplyPage({}, "c1-5", std::string("")).ok());
-  auto stale = store->cloud_changes().ApplyPage({{"chg_6", kT0, kPhone, CloudLoyalty{1, std::nullopt}}},
-                                                "c1-6", std::string("c1-4"));
+  auto stale = store->cloud_changes().ApplyPage(
+      {{"chg_6", kT0, kPhone, CloudLoyalty{1, std::nullopt}}}, "c1-6", std::string("c1-4"));
   CHECK(stale.status().code() == StatusCode::kFailedPrecondition);
   CHECK(*store->cloud_changes().Cursor() == std::optional<std::string>("c1-5"));
   CHECK_FALSE(store->customers().Find(kPhone)->has_value());

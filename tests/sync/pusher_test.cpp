@@ -52,8 +52,10 @@ struct Fixture {
     status = std::make_unique<SyncStatus>(*store, clock);
   }
   void Ingest(std::int64_t first, std::int64_t count, int customers) {
-    REQUIRE(store->transactions().Ingest("sim", testing::MakeSales(first, count, customers, kT0),
-                                         std::to_string(first + count - 1)).ok());
+    REQUIRE(store->transactions()
+                .Ingest("sim", testing::MakeSales(first, count, customers, kT0),
+                        std::to_string(first + count - 1))
+                .ok());
   }
   std::unique_ptr<Pusher> MakePusher(ScriptedSink& sink, std::size_t max_events = 100) {
     PusherLimits limits;
@@ -63,7 +65,8 @@ struct Fixture {
     limits.jitter_seed = 1;
     return std::make_unique<Pusher>(*store, std::vector<EventSink*>{&sink}, limits, *status, stop,
                                     [this](const std::vector<std::string>& ids) {
-                                      acknowledged.insert(acknowledged.end(), ids.begin(), ids.end());
+                                      acknowledged.insert(acknowledged.end(), ids.begin(),
+                                                          ids.end());
                                     });
   }
   std::string PosIdOf(const store::OutboxEvent& event) {
@@ -155,7 +158,8 @@ TEST_CASE("a customer's later events wait behind a deferred one; other customers
     if (calls == 1) {
       // Like a webhook: the first event goes, the second fails, so it and
       // everything after it must be retried.
-      for (size_t i = 1; i < events.size(); ++i) delivery.per_event[i] = SendOutcome::Retry("timeout", std::chrono::milliseconds(5000));
+      for (size_t i = 1; i < events.size(); ++i)
+        delivery.per_event[i] = SendOutcome::Retry("timeout", std::chrono::milliseconds(5000));
     }
     return delivery;
   });

@@ -73,9 +73,11 @@ TEST_CASE("every change type is read into its typed form") {
   const auto& engagement = std::get<store::CloudEngagement>(page->changes[2].data);
   CHECK(engagement.kind == "click");
   CHECK(engagement.detail_json.find("https://x.example/y") != std::string::npos);
-  CHECK(std::get<store::CloudLoyalty>(page->changes[3].data).tier == std::optional<std::string>("silver"));
+  CHECK(std::get<store::CloudLoyalty>(page->changes[3].data).tier ==
+        std::optional<std::string>("silver"));
   CHECK(std::get<store::CloudSegments>(page->changes[4].data).segments.size() == 2);
-  CHECK(std::get<store::CloudCustomerFields>(page->changes[5].data).fields_json == R"({"orders":3})");
+  CHECK(std::get<store::CloudCustomerFields>(page->changes[5].data).fields_json ==
+        R"({"orders":3})");
 }
 
 TEST_CASE("unknown or malformed changes are set aside with a reason; the page still counts") {
@@ -118,7 +120,8 @@ TEST_CASE("registration limits and error documents") {
   CHECK(none->max_batch_events == 0);
   CHECK_FALSE(ParseRegistrationResponse(R"({"limits":{"max_batch_events":"lots"}})").ok());
 
-  auto error = ParseApiError(R"({"error":{"code":"agent_not_registered","message":"register first"}})");
+  auto error =
+      ParseApiError(R"({"error":{"code":"agent_not_registered","message":"register first"}})");
   CHECK(error.code == "agent_not_registered");
   CHECK(error.message == "register first");
   CHECK(ParseApiError("Bad Gateway").code.empty());

@@ -52,18 +52,30 @@ bool Parse(int argc, char** argv, Args* args) {
     if (i + 1 >= argc) return false;
     const char* value = argv[++i];
     std::int64_t number = 0;
-    if (flag == "--store") args->store = value;
-    else if (flag == "--url") args->url = value;
-    else if (flag == "--token") args->token = value;
-    else if (!ParseInt(value, &number)) return false;
-    else if (flag == "--produce") args->produce = number;
-    else if (flag == "--customers") args->customers = static_cast<int>(number);
-    else if (flag == "--consenting") args->consenting = static_cast<int>(number);
-    else if (flag == "--batch") args->batch = number;
-    else if (flag == "--pause-ms") args->pause_ms = static_cast<int>(number);
-    else if (flag == "--batch-max-events") args->batch_max_events = number;
-    else if (flag == "--seed") args->seed = static_cast<std::uint64_t>(number);
-    else return false;
+    if (flag == "--store")
+      args->store = value;
+    else if (flag == "--url")
+      args->url = value;
+    else if (flag == "--token")
+      args->token = value;
+    else if (!ParseInt(value, &number))
+      return false;
+    else if (flag == "--produce")
+      args->produce = number;
+    else if (flag == "--customers")
+      args->customers = static_cast<int>(number);
+    else if (flag == "--consenting")
+      args->consenting = static_cast<int>(number);
+    else if (flag == "--batch")
+      args->batch = number;
+    else if (flag == "--pause-ms")
+      args->pause_ms = static_cast<int>(number);
+    else if (flag == "--batch-max-events")
+      args->batch_max_events = number;
+    else if (flag == "--seed")
+      args->seed = static_cast<std::uint64_t>(number);
+    else
+      return false;
   }
   return !args->store.empty() && !args->url.empty();
 }

@@ -2,7 +2,6 @@
 // it produces sales and syncs both ways through a faulty cloud. Afterwards
 // nothing may be lost and nothing applied twice.
 #include <doctest/doctest.h>
-
 #include <signal.h>
 
 #include <map>
@@ -45,12 +44,27 @@ TEST_CASE("SIGKILL at random moments loses nothing and applies nothing twice") {
   REQUIRE_MESSAGE(cloud.ok(), cloud.status().ToString());
   REQUIRE((*cloud)->SetFaults(R"({"error_rate":0.1,"drop_rate":0.15})"));
   const std::string store_path = dir.File("agent.db");
-  const std::vector<std::string> argv = {
-      testing::BinaryPath("tests/sync/tillbridge-sync-driver"), "--store", store_path,
-      "--url", (*cloud)->url(), "--token", (*cloud)->options().token,
-      "--produce", std::to_string(kSales), "--customers", std::to_string(kCustomers),
-      "--consenting", std::to_string(kConsenting), "--batch", "60", "--pause-ms", "30",
-      "--batch-max-events", "80", "--seed", std::to_string(seed % 100000 + 1)};
+  const std::vector<std::string> argv = {testing::BinaryPath("tests/sync/tillbridge-sync-driver"),
+                                         "--store",
+                                         store_path,
+                                         "--url",
+                                         (*cloud)->url(),
+                                         "--token",
+                                         (*cloud)->options().token,
+                                         "--produce",
+                                         std::to_string(kSales),
+                                         "--customers",
+                                         std::to_string(kCustomers),
+                                         "--consenting",
+                                         std::to_string(kConsenting),
+                                         "--batch",
+                                         "60",
+                                         "--pause-ms",
+                                         "30",
+                                         "--batch-max-events",
+                                         "80",
+                                         "--seed",
+                                         std::to_string(seed % 100000 + 1)};
 
   std::uniform_int_distribution<int> pause_ms(80, 700);
   int killed_while_running = 0;
@@ -96,7 +110,8 @@ TEST_CASE("SIGKILL at random moments loses nothing and applies nothing twice") {
   CHECK(stats.Int("effects") == receipts + kConsenting);
   CHECK(stats.Int("messages") == receipts);
   MESSAGE("cloud saw " << stats.Int("events_received") << " deliveries of "
-                       << stats.Int("events_distinct") << " events; faults " << stats.Text("faults"));
+                       << stats.Int("events_distinct") << " events; faults "
+                       << stats.Text("faults"));
   CHECK(stats.Int("events_received") > stats.Int("events_distinct"));
 
   // Pulled engagement: every "message sent" the cloud recorded arrived once.

@@ -45,7 +45,8 @@ TEST_CASE("the key table declares every cloud and webhook key once") {
     CHECK_MESSAGE(keys.count(key) == 1, key);
   }
   for (const auto& spec : SyncConfigKeys()) {
-    if (spec.key == "cloud.token" || spec.key == "webhook.secret") CHECK(spec.type == ConfigType::kSecret);
+    if (spec.key == "cloud.token" || spec.key == "webhook.secret")
+      CHECK(spec.type == ConfigType::kSecret);
     if (spec.key == "cloud.verify_tls") CHECK(spec.default_value == "true");
   }
 }
@@ -85,17 +86,22 @@ TEST_CASE("values are read and typed") {
 
 TEST_CASE("bad cloud settings are refused with the key and the reason") {
   CHECK(ErrorOf(Cloud({{"cloud.url", ""}})).find("cloud.url: required") == 0);
-  CHECK(ErrorOf(Cloud({{"cloud.url", "ftp://x"}})).find("cloud.url: scheme must be http or https") == 0);
+  CHECK(
+      ErrorOf(Cloud({{"cloud.url", "ftp://x"}})).find("cloud.url: scheme must be http or https") ==
+      0);
   CHECK(ErrorOf(Cloud({{"cloud.url", "sync.example.com"}})).find("cloud.url") == 0);
-  CHECK(ErrorOf(Cloud({{"cloud.url", "http://sync.example.com"}})).find("unencrypted") != std::string::npos);
+  CHECK(ErrorOf(Cloud({{"cloud.url", "http://sync.example.com"}})).find("unencrypted") !=
+        std::string::npos);
   CHECK(ErrorOf(Cloud({{"cloud.token", ""}})).find("cloud.token: required") == 0);
   CHECK(ErrorOf(Cloud({{"cloud.token", "a b"}})).find("whitespace") != std::string::npos);
   CHECK(ErrorOf(Cloud({{"cloud.timeout", "soon"}})).find("cloud.timeout:") == 0);
-  CHECK(ErrorOf(Cloud({{"cloud.batch_max_events", "0"}})).find("cloud.batch_max_events: must be between") == 0);
+  CHECK(ErrorOf(Cloud({{"cloud.batch_max_events", "0"}}))
+            .find("cloud.batch_max_events: must be between") == 0);
   CHECK(ErrorOf(Cloud({{"cloud.verify_tls", "maybe"}})).find("cloud.verify_tls:") == 0);
   CHECK(ErrorOf(Cloud({{"cloud.backoff_initial", "10s"}, {"cloud.backoff_max", "1s"}}))
             .find("cloud.backoff_max") == 0);
-  CHECK(ErrorOf(Cloud({{"cloud.proxy", "https://proxy:3128"}})).find("cloud.proxy: only http://") == 0);
+  CHECK(ErrorOf(Cloud({{"cloud.proxy", "https://proxy:3128"}})).find("cloud.proxy: only http://") ==
+        0);
   CHECK(ErrorOf(Cloud({{"cloud.proxy", "proxy:3128"}})).find("cloud.proxy") == 0);
   CHECK(ErrorOf(Cloud({{"cloud.ca_file", "/nonexistent/ca.pem"}})).find("cloud.ca_file") == 0);
 }
@@ -103,7 +109,9 @@ TEST_CASE("bad cloud settings are refused with the key and the reason") {
 TEST_CASE("plain http is allowed to loopback, or when asked for") {
   CHECK(SyncOptionsFrom(Cloud({{"cloud.url", "http://127.0.0.1:8080"}})).ok());
   CHECK(SyncOptionsFrom(Cloud({{"cloud.url", "http://localhost:8080/base"}})).ok());
-  CHECK(SyncOptionsFrom(Cloud({{"cloud.url", "http://sync.lan"}, {"cloud.allow_plain_http", "true"}})).ok());
+  CHECK(
+      SyncOptionsFrom(Cloud({{"cloud.url", "http://sync.lan"}, {"cloud.allow_plain_http", "true"}}))
+          .ok());
 }
 
 TEST_CASE("the token can come from a file, but not from both places") {
@@ -118,10 +126,12 @@ TEST_CASE("the token can come from a file, but not from both places") {
             .find("cloud.token_file: cannot read") == 0);
   const std::string empty = dir.File("empty");
   std::ofstream(empty) << "\n";
-  CHECK(ErrorOf(Cloud({{"cloud.token", ""}, {"cloud.token_file", empty}})).find("is empty") != std::string::npos);
+  CHECK(ErrorOf(Cloud({{"cloud.token", ""}, {"cloud.token_file", empty}})).find("is empty") !=
+        std::string::npos);
   const std::string not_pem = dir.File("ca.pem");
   std::ofstream(not_pem) << "hello";
-  CHECK(ErrorOf(Cloud({{"cloud.ca_file", not_pem}})).find("not a readable PEM") != std::string::npos);
+  CHECK(ErrorOf(Cloud({{"cloud.ca_file", not_pem}})).find("not a readable PEM") !=
+        std::string::npos);
 }
 
 TEST_CASE("webhook settings") {

@@ -17,7 +17,8 @@
 using namespace std::chrono_literals;
 using namespace tillbridge;
 
-TEST_CASE("a 24-hour outage with 50,000 queued events: all delivered after, in order per customer") {
+TEST_CASE(
+    "a 24-hour outage with 50,000 queued events: all delivered after, in order per customer") {
   constexpr std::int64_t kEvents = 50'000;
   constexpr int kCustomers = 250;
   constexpr UnixMillis kDay = 24LL * 3600 * 1000;
@@ -52,13 +53,17 @@ TEST_CASE("a 24-hour outage with 50,000 queued events: all delivered after, in o
   clock.SetSpeed(3600);
   const auto ingest_started = std::chrono::steady_clock::now();
   for (std::int64_t first = 1; first <= kEvents; first += 1000) {
-    REQUIRE((*store)->transactions()
+    REQUIRE((*store)
+                ->transactions()
                 .Ingest("sim", testing::MakeSales(first, 1000, kCustomers, clock.NowMillis()),
                         std::to_string(first + 999))
                 .ok());
   }
-  MESSAGE("queued " << kEvents << " sales in "
-          << std::chrono::duration<double>(std::chrono::steady_clock::now() - ingest_started).count() << " s");
+  MESSAGE(
+      "queued "
+      << kEvents << " sales in "
+      << std::chrono::duration<double>(std::chrono::steady_clock::now() - ingest_started).count()
+      << " s");
   clock.SetSpeed(20'000);
   REQUIRE(testing::WaitUntilTrue([&] { return clock.NowMillis() - outage_start >= kDay; }, 60s));
   clock.SetSpeed(600);
@@ -70,8 +75,8 @@ TEST_CASE("a 24-hour outage with 50,000 queued events: all delivered after, in o
   CHECK(during->outbox_oldest_age_ms >= kDay - 3600'000);
   CHECK(during->sync.at("cloud.state") == "offline");
   CHECK(service.Snapshot().states.at("cloud") == "offline");
-  CHECK(MetricsRegistry::Global().RenderPrometheus().find("tillbridge_sync_online{destination=\"cloud\"} 0") !=
-        std::string::npos);
+  CHECK(MetricsRegistry::Global().RenderPrometheus().find(
+            "tillbridge_sync_online{destination=\"cloud\"} 0") != std::string::npos);
   auto outage_stats = (*cloud)->Stats();
   CHECK(outage_stats.Int("events_distinct") == 0);
   // Retries went on through the outage (the backoff is capped).
@@ -80,8 +85,10 @@ TEST_CASE("a 24-hour outage with 50,000 queued events: all delivered after, in o
 
   REQUIRE((*cloud)->SetFaults(R"({"outage":false})"));
   const auto recovered = std::chrono::steady_clock::now();
-  const bool drained = testing::WaitUntilTrue([&] { return *(*store)->outbox().Depth() == 0; }, 100s);
-  const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - recovered).count();
+  const bool drained =
+      testing::WaitUntilTrue([&] { return *(*store)->outbox().Depth() == 0; }, 100s);
+  const auto seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - recovered).count();
   REQUIRE(drained);
   MESSAGE("drained " << kEvents << " events in " << seconds << " s after recovery");
   service.Stop();

@@ -14,11 +14,12 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -63,17 +64,26 @@ void InitSslOnce() {
 
 Result<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(const std::vector<std::string>& argv,
                                                           const std::string& output_file) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, output_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
   std::vector<char*> args;
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return Status::Internal("cannot start " + argv[0] + ": " + std::strerror(rc));
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) return Status::Internal(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    // Only async-signal-safe calls here. The child dies with the test, so a
+    // crashed test leaves no server behind.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    const int fd = open(output_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+    }
+    execve(args[0], args.data(), environ);
+    _exit(127);
+  }
   return std::unique_ptr<ChildProcess>(new ChildProcess(pid, output_file));
 }
 
@@ -183,8 +193,16 @@ Result<std::unique_ptr<RefCloud>> RefCloud::Start(const std::string& work_dir, O
   auto cloud = std::unique_ptr<RefCloud>(new RefCloud());
   if (options.db.empty()) options.db = work_dir + "/refcloud.db";
   std::vector<std::string> argv = {BinaryPath("tools/refcloud/tillbridge-refcloud"),
-                                   "--port", "0", "--db", options.db, "--token", options.token,
-                                   "--admin-token", options.admin_token, "--seed", "7"};
+                                   "--port",
+                                   "0",
+                                   "--db",
+                                   options.db,
+                                   "--token",
+                                   options.token,
+                                   "--admin-token",
+                                   options.admin_token,
+                                   "--seed",
+                                   "7"};
   if (!options.tls_cert.empty()) {
     argv.insert(argv.end(), {"--tls-cert", options.tls_cert, "--tls-key", options.tls_key});
   }
@@ -193,7 +211,8 @@ Result<std::unique_ptr<RefCloud>> RefCloud::Start(const std::string& work_dir, O
   }
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   static std::atomic<int> serial{0};
-  auto process = ChildProcess::Spawn(argv, work_dir + "/refcloud-" + std::to_string(++serial) + ".log");
+  auto process =
+      ChildProcess::Spawn(argv, work_dir + "/refcloud-" + std::to_string(++serial) + ".log");
   if (!process.ok()) return process.status();
   cloud->process_ = std::move(process).value();
   auto line = cloud->process_->WaitForLine("refcloud listening", std::chrono::seconds(20));
@@ -202,7 +221,8 @@ Result<std::unique_ptr<RefCloud>> RefCloud::Start(const std::string& work_dir, O
   }
   const auto port_at = line->find("port=");
   cloud->port_ = std::atoi(line->c_str() + port_at + 5);
-  cloud->url_ = line->substr(line->find("http"), line->find(' ', line->find("http")) - line->find("http"));
+  cloud->url_ =
+      line->substr(line->find("http"), line->find(' ', line->find("http")) - line->find("http"));
   cloud->options_ = std::move(options);
   return cloud;
 }
@@ -219,9 +239,9 @@ HttpAnswer RefCloud::Admin(const std::string& method, const std::string& path,
   return Request(method, path, body, {{"Authorization", "Bearer " + options_.admin_token}});
 }
 
-HttpAnswer RefCloud::Request(const std::string& method, const std::string& path,
-                             const std::string& body,
-                             const std::vector<std::pair<std::string, std::string>>& headers) const {
+HttpAnswer RefCloud::Request(
+    const std::string& method, const std::string& path, const std::string& body,
+    const std::vector<std::pair<std::string, std::string>>& headers) const {
   HttpAnswer answer;
   try {
     std::unique_ptr<Poco::Net::HTTPClientSession> session;
@@ -289,7 +309,8 @@ FastClock::FastClock(UnixMillis start) : base_(start), anchor_(std::chrono::stea
 
 UnixMillis FastClock::NowMillis() const {
   std::lock_guard lock(mutex_);
-  const auto real = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - anchor_);
+  const auto real =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - anchor_);
   return base_ + static_cast<UnixMillis>(real.count() * speed_);
 }
 
@@ -398,13 +419,15 @@ Result<TestPki> MakeTestPki(const std::string& dir) {
       "openssl req" + ec + " -keyout " + pki.server_key + " -out " + dir +
           "/server.csr -subj /CN=127.0.0.1",
       "openssl x509 -req -in " + dir + "/server.csr -CA " + pki.ca_cert + " -CAkey " + dir +
-          "/ca.key -CAcreateserial -out " + pki.server_cert + " -days 2 -extfile " + dir + "/server.ext",
+          "/ca.key -CAcreateserial -out " + pki.server_cert + " -days 2 -extfile " + dir +
+          "/server.ext",
       "openssl req" + ec + " -keyout " + pki.wrong_host_key + " -out " + dir +
           "/wrong.csr -subj /CN=wrong.example",
       "openssl x509 -req -in " + dir + "/wrong.csr -CA " + pki.ca_cert + " -CAkey " + dir +
-          "/ca.key -CAcreateserial -out " + pki.wrong_host_cert + " -days 2 -extfile " + dir + "/wrong.ext",
-      "openssl req -x509" + ec + " -keyout " + pki.self_signed_key + " -out " + pki.self_signed_cert +
-          " -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1",
+          "/ca.key -CAcreateserial -out " + pki.wrong_host_cert + " -days 2 -extfile " + dir +
+          "/wrong.ext",
+      "openssl req -x509" + ec + " -keyout " + pki.self_signed_key + " -out " +
+          pki.self_signed_cert + " -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1",
   };
   for (const auto& command : commands) {
     if (std::system((command + quiet).c_str()) != 0) {

@@ -21,7 +21,8 @@
 namespace tillbridge::testing {
 
 // A child process with stdout and stderr sent to a file. Killed (SIGKILL)
-// and reaped on destruction if still running.
+// and reaped on destruction if still running, and killed by the kernel if
+// the thread that spawned it dies (spawn from the test's main thread).
 class ChildProcess {
  public:
   static Result<std::unique_ptr<ChildProcess>> Spawn(const std::vector<std::string>& argv,
@@ -42,7 +43,8 @@ class ChildProcess {
   std::string Output() const;
 
  private:
-  ChildProcess(int pid, std::string output_file) : pid_(pid), output_file_(std::move(output_file)) {}
+  ChildProcess(int pid, std::string output_file)
+      : pid_(pid), output_file_(std::move(output_file)) {}
   int pid_;
   std::string output_file_;
   bool reaped_ = false;
@@ -126,9 +128,9 @@ class FastClock final : public Clock {
 
  private:
   mutable std::mutex mutex_;
-  UnixMillis base_;  // guarded by mutex_
+  UnixMillis base_;                               // guarded by mutex_
   std::chrono::steady_clock::time_point anchor_;  // guarded by mutex_
-  double speed_ = 1.0;  // guarded by mutex_
+  double speed_ = 1.0;                            // guarded by mutex_
 };
 
 // `count` sales numbered from `first`, spread over `customers` phones

@@ -2,7 +2,6 @@
 // that must be refused), a real HTTP proxy (tinyproxy), and the signed
 // webhook sink against the reference cloud's catch hook.
 #include <doctest/doctest.h>
-
 #include <signal.h>
 
 #include <fstream>
@@ -71,7 +70,9 @@ void ExpectRefused(store::Store& store, const sync::SyncOptions& options, const 
 
 }  // namespace
 
-TEST_CASE("TLS: a test CA is trusted when configured; untrusted and wrong-host certificates are refused") {
+TEST_CASE(
+    "TLS: a test CA is trusted when configured; untrusted and wrong-host certificates are "
+    "refused") {
   testing::TempDir dir;
   auto pki = testing::MakeTestPki(dir.path().string());
   REQUIRE_MESSAGE(pki.ok(), pki.status().ToString());
@@ -143,9 +144,10 @@ TEST_CASE("through a real HTTP proxy, for http and for https (CONNECT)") {
            << dir.File("tinyproxy.log") << "\"\nLogLevel Connect\nMaxClients 50\n"
            << "Allow 127.0.0.1\nDisableViaHeader Yes\n";
   }
-  auto proxy = testing::ChildProcess::Spawn({"/usr/bin/tinyproxy", "-d", "-c", dir.File("tinyproxy.conf")},
-                                            dir.File("tinyproxy.out"));
-  REQUIRE_MESSAGE(proxy.ok(), "tinyproxy is needed (scripts/install-deps.sh test): " << proxy.status().ToString());
+  auto proxy = testing::ChildProcess::Spawn(
+      {"/usr/bin/tinyproxy", "-d", "-c", dir.File("tinyproxy.conf")}, dir.File("tinyproxy.out"));
+  REQUIRE_MESSAGE(proxy.ok(), "tinyproxy is needed (scripts/install-deps.sh test): "
+                                  << proxy.status().ToString());
   REQUIRE(testing::WaitUntilTrue([&] { return testing::PortOpen(proxy_port); }, 5s));
   const auto proxy_log = [&] {
     std::ifstream log(dir.File("tinyproxy.log"));
@@ -179,7 +181,8 @@ TEST_CASE("through a real HTTP proxy, for http and for https (CONNECT)") {
     REQUIRE(service.Start().ok());
     REQUIRE(testing::WaitUntilTrue([&] { return Depth(*store) == 0; }, 20s));
     CHECK(cloud->Stats().Int("events_distinct") == 5);
-    CHECK(proxy_log().find("CONNECT 127.0.0.1:" + std::to_string(cloud->port())) != std::string::npos);
+    CHECK(proxy_log().find("CONNECT 127.0.0.1:" + std::to_string(cloud->port())) !=
+          std::string::npos);
   }
   SUBCASE("a proxy that is down means offline: the proxy setting is really used") {
     auto cloud = StartCloud(dir.path().string());
@@ -215,7 +218,9 @@ TEST_CASE("webhook sink: signed POSTs through faults, a refused event dead-lette
   REQUIRE(testing::WaitUntilTrue([&] { return Depth(*store) == 0; }, 60s));
   auto stats = cloud->Stats();
   CHECK(stats.Int("hook_distinct") == 39);
-  CHECK(stats.Int("faults.drop_after") + stats.Int("faults.drop_before") + stats.Int("faults.error") > 0);
+  CHECK(stats.Int("faults.drop_after") + stats.Int("faults.drop_before") +
+            stats.Int("faults.error") >
+        0);
   auto dead = store->outbox().DeadLetters(5);
   REQUIRE(dead->size() == 1);
   CHECK((*dead)[0].reason.find("webhook answered 422") == 0);
@@ -238,7 +243,8 @@ TEST_CASE("webhook sink: a wrong secret is a configuration problem, not the even
   sync_options.webhook.secret = "not-the-right-secret";
   sync::SyncService service(*store, sync_options);
   REQUIRE(service.Start().ok());
-  REQUIRE(testing::WaitUntilTrue([&] { return SyncKey(*store, "webhook.state") == "unauthorized"; }, 10s));
+  REQUIRE(testing::WaitUntilTrue([&] { return SyncKey(*store, "webhook.state") == "unauthorized"; },
+                                 10s));
   std::this_thread::sleep_for(300ms);
   CHECK(Depth(*store) == 4);
   CHECK(store->outbox().DeadLetters(5)->empty());

@@ -32,7 +32,8 @@ std::string OpensslHmac(const std::string& key, const std::string& data) {
 
 TEST_CASE("the webhook signature is HMAC-SHA256 over '<timestamp>.<body>'") {
   const std::string secret = "whsec-0123456789abcdef";
-  const std::string body = R"({"id":"abc","type":"transaction.completed","payload":{"total_minor":1250}})";
+  const std::string body =
+      R"({"id":"abc","type":"transaction.completed","payload":{"total_minor":1250}})";
   const std::string expected = "v1=" + OpensslHmac(secret, "1800000000." + body);
   REQUIRE(expected.size() == 3 + 64);
   CHECK(WebhookSignature(secret, 1'800'000'000, body) == expected);
@@ -61,8 +62,8 @@ TEST_CASE("a receiver refuses tampered, replayed or malformed deliveries") {
   CHECK(replayed.code() == StatusCode::kPermissionDenied);
   CHECK(replayed.message().find("replayed") != std::string::npos);
 
-  auto wrong_secret = VerifyWebhookSignature("another-secret-123", "1800000000", signature, body,
-                                             1'800'000'000);
+  auto wrong_secret =
+      VerifyWebhookSignature("another-secret-123", "1800000000", signature, body, 1'800'000'000);
   CHECK(wrong_secret.code() == StatusCode::kPermissionDenied);
 
   for (const char* bad : {"", "18e8", "1800000000 ", "-"}) {

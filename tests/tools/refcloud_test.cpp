@@ -19,7 +19,8 @@ using namespace tillbridge::refcloud;
 namespace {
 
 std::string Event(const std::string& id, const std::string& extra_payload = "",
-                  const std::string& store = "store-1", const std::string& type = "transaction.completed") {
+                  const std::string& store = "store-1",
+                  const std::string& type = "transaction.completed") {
   return R"({"id":")" + id + R"(","type":")" + type +
          R"(","occurred_at":"2026-11-29T12:00:00.000Z","store_id":")" + store +
          R"(","terminal_id":"t1","source":"pos","payload":{"pos_id":"7","currency":"USD","total_minor":1250)" +
@@ -44,7 +45,8 @@ TEST_CASE("inbound keywords follow the carriers' list; only whole messages count
 }
 
 TEST_CASE("the JSON reader accepts JSON and nothing else") {
-  auto doc = JsonView::Parse(R"( {"a": [1, -2.5e3, true, false, null, "x\"y\u00e9\ud83d\ude00"], "b": {"c": {}} , "n": -0} )");
+  auto doc = JsonView::Parse(
+      R"( {"a": [1, -2.5e3, true, false, null, "x\"y\u00e9\ud83d\ude00"], "b": {"c": {}} , "n": -0} )");
   REQUIRE_MESSAGE(doc.ok(), doc.status().ToString());
   const auto* a = doc->Find(doc->root(), "a");
   REQUIRE(a != nullptr);
@@ -63,8 +65,9 @@ TEST_CASE("the JSON reader accepts JSON and nothing else") {
   REQUIRE(big.ok());
   CHECK_FALSE(JsonView::Int(big->root()).has_value());
 
-  for (const char* bad : {"", "{", "[1,]", "{\"a\" 1}", "{\"a\":1,}", "01", "1.", "-", "tru", "\"\\x\"",
-                          "\"\\u12\"", "\"a\nb\"", "[1] 2", "{'a':1}", "nul", "[\"unterminated]"}) {
+  for (const char* bad :
+       {"", "{", "[1,]", "{\"a\" 1}", "{\"a\":1,}", "01", "1.", "-", "tru", "\"\\x\"", "\"\\u12\"",
+        "\"a\nb\"", "[1] 2", "{'a':1}", "nul", "[\"unterminated]"}) {
     CAPTURE(bad);
     auto parsed = JsonView::Parse(bad);
     REQUIRE_FALSE(parsed.ok());
@@ -78,13 +81,13 @@ TEST_CASE("the JSON reader accepts JSON and nothing else") {
 }
 
 TEST_CASE("pushed events are checked one by one, with the field that is wrong") {
-  const std::string body = "{\"events\":[" + Event("e0000001") + "," +
-                           Event("e0000002", ",\"customer\":{\"phone\":\"0415 555\"}") + "," +
-                           Event("e0000003", "", "store-2") + "," +
-                           Event("e0000004", "", "store-1", "sale.done") + "," +
-                           R"({"id":"x"})" + "," + Event("e0000006", ",\"x\":1").replace(
-                               Event("e0000006", ",\"x\":1").find("USD"), 3, "usd") +
-                           "," + "7" + "]}";
+  const std::string body =
+      "{\"events\":[" + Event("e0000001") + "," +
+      Event("e0000002", ",\"customer\":{\"phone\":\"0415 555\"}") + "," +
+      Event("e0000003", "", "store-2") + "," + Event("e0000004", "", "store-1", "sale.done") + "," +
+      R"({"id":"x"})" + "," +
+      Event("e0000006", ",\"x\":1").replace(Event("e0000006", ",\"x\":1").find("USD"), 3, "usd") +
+      "," + "7" + "]}";
   auto items = ParseEventBatch(body, "store-1");
   REQUIRE(items.ok());
   REQUIRE(items->size() == 7);
@@ -104,7 +107,8 @@ TEST_CASE("events are stored exactly as sent, even with brackets and quotes insi
   const std::string first =
       Event("e0000001", R"(,"cashier":"a \"quoted\" }] name","lines":[{"sku":"[x]"}])");
   const std::string second = Event("e0000002");
-  const std::string body = "{ \"batch_id\" : \"events\", \"events\" : [ " + first + " ,\n " + second + " ] }";
+  const std::string body =
+      "{ \"batch_id\" : \"events\", \"events\" : [ " + first + " ,\n " + second + " ] }";
   auto items = ParseEventBatch(body, "store-1");
   REQUIRE(items.ok());
   REQUIRE(items->size() == 2);
@@ -156,9 +160,11 @@ TEST_CASE("bad requests get specific errors") {
   REQUIRE_MESSAGE(started.ok(), started.status().ToString());
   auto& cloud = **started;
   const auto api = [&](const std::string& method, const std::string& path, const std::string& body,
-                       const std::string& token = "test-token", const std::string& version = "1.0") {
-    return cloud.Request(method, path, body,
-                         {{"Authorization", "Bearer " + token}, {"Tillbridge-Api-Version", version}});
+                       const std::string& token = "test-token",
+                       const std::string& version = "1.0") {
+    return cloud.Request(
+        method, path, body,
+        {{"Authorization", "Bearer " + token}, {"Tillbridge-Api-Version", version}});
   };
   CHECK(api("GET", "/v1/health", "", "wrong").status == 401);
   CHECK(cloud.Request("GET", "/v1/health", "", {}).status == 401);
@@ -170,22 +176,26 @@ TEST_CASE("bad requests get specific errors") {
   CHECK(early.status == 409);
   CHECK(early.json.Text("error.code") == "agent_not_registered");
   CHECK(api("PUT", "/v1/agents/agt_t", R"({"terminal_id":"t1"})").status == 422);
-  REQUIRE(api("PUT", "/v1/agents/agt_t", R"({"store_id":"store-1","terminal_id":"t1"})").status == 200);
+  REQUIRE(api("PUT", "/v1/agents/agt_t", R"({"store_id":"store-1","terminal_id":"t1"})").status ==
+          200);
   auto garbage = api("POST", "/v1/agents/agt_t/events", "garbage");
   CHECK(garbage.status == 400);
   CHECK(garbage.json.Text("error.code") == "invalid_request");
   auto many = api("POST", "/v1/agents/agt_t/events",
-                  "{\"events\":[" + Event("e0000001") + "," + Event("e0000002") + "," + Event("e0000003") + "]}");
+                  "{\"events\":[" + Event("e0000001") + "," + Event("e0000002") + "," +
+                      Event("e0000003") + "]}");
   CHECK(many.status == 413);
   CHECK(many.json.Text("error.code") == "too_many_events");
-  auto big = api("POST", "/v1/agents/agt_t/events", "{\"events\":[],\"pad\":\"" + std::string(5000, 'x') + "\"}");
+  auto big = api("POST", "/v1/agents/agt_t/events",
+                 "{\"events\":[],\"pad\":\"" + std::string(5000, 'x') + "\"}");
   CHECK(big.status == 413);
   CHECK(big.json.Text("error.code") == "payload_too_large");
   auto cursor = api("GET", "/v1/agents/agt_t/changes?cursor=c1.beef.1", "");
   CHECK(cursor.status == 400);
   CHECK(cursor.json.Text("error.code") == "invalid_cursor");
-  auto mismatch = cloud.Request("GET", "/v1/agents/agt_t/changes", "",
-                                {{"Authorization", "Bearer test-token"}, {"Tillbridge-Agent-Id", "agt_other"}});
+  auto mismatch =
+      cloud.Request("GET", "/v1/agents/agt_t/changes", "",
+                    {{"Authorization", "Bearer test-token"}, {"Tillbridge-Agent-Id", "agt_other"}});
   CHECK(mismatch.status == 400);
   CHECK(mismatch.json.Text("error.code") == "agent_mismatch");
   CHECK(api("GET", "/admin/stats", "").status == 401);
@@ -205,7 +215,8 @@ TEST_CASE("bad requests get specific errors") {
   CHECK(cloud.Admin("POST", "/hooks/x", "{}").status == 404);  // no --webhook-secret
 
   // A STOP is logged with the phone masked.
-  REQUIRE(cloud.Admin("POST", "/admin/inbound-sms", R"({"phone":"+14155550134","text":"STOP"})").status == 200);
+  REQUIRE(cloud.Admin("POST", "/admin/inbound-sms", R"({"phone":"+14155550134","text":"STOP"})")
+              .status == 200);
   const std::string log = cloud.process().Output();
   CHECK(log.find("+1******0134") != std::string::npos);
   CHECK(log.find("+14155550134") == std::string::npos);
@@ -222,7 +233,8 @@ TEST_CASE("the command line: --help, bad flags and half a TLS setup") {
   auto bad = testing::ChildProcess::Spawn({binary, "--error-rate", "2"}, dir.File("bad.txt"));
   REQUIRE(bad.ok());
   CHECK((*bad)->Wait(10s) == 2);
-  CHECK((*bad)->Output().find("--error-rate: expected a number from 0 to 1, got '2'") != std::string::npos);
+  CHECK((*bad)->Output().find("--error-rate: expected a number from 0 to 1, got '2'") !=
+        std::string::npos);
 
   auto unknown = testing::ChildProcess::Spawn({binary, "--colour", "red"}, dir.File("unknown.txt"));
   REQUIRE(unknown.ok());
@@ -234,7 +246,8 @@ TEST_CASE("the command line: --help, bad flags and half a TLS setup") {
   CHECK((*outage)->Wait(10s) == 2);
   CHECK((*outage)->Output().find("START+LENGTH") != std::string::npos);
 
-  auto half_tls = testing::ChildProcess::Spawn({binary, "--tls-cert", dir.File("missing.pem")}, dir.File("tls.txt"));
+  auto half_tls = testing::ChildProcess::Spawn({binary, "--tls-cert", dir.File("missing.pem")},
+                                               dir.File("tls.txt"));
   REQUIRE(half_tls.ok());
   CHECK((*half_tls)->Wait(10s) == 1);
   CHECK((*half_tls)->Output().find("--tls-cert and --tls-key go together") != std::string::npos);

@@ -77,7 +77,8 @@ Object::Ptr FaultsJson(const FaultInjector& faults) {
   out->set("latency_ms", settings.latency_ms);
   out->set("latency_jitter_ms", settings.latency_jitter_ms);
   out->set("outage", settings.outage);
-  out->set("outage_until", settings.outage_until == 0 ? std::string() : FormatRfc3339(settings.outage_until));
+  out->set("outage_until",
+           settings.outage_until == 0 ? std::string() : FormatRfc3339(settings.outage_until));
   out->set("in_outage", faults.InOutage());
   Object::Ptr counts = NewObject();
   for (const auto& [kind, count] : faults.Counts()) counts->set(kind, count);
@@ -98,7 +99,8 @@ Reply SetFaults(RouteContext& context, const Request& request) {
       *target = value;
       return true;
     };
-    if (!rate("error_rate", &settings.error_rate) || !rate("throttle_rate", &settings.throttle_rate) ||
+    if (!rate("error_rate", &settings.error_rate) ||
+        !rate("throttle_rate", &settings.throttle_rate) ||
         !rate("drop_rate", &settings.drop_rate)) {
       return ErrorReply(422, "invalid_field", "rates must be between 0 and 1");
     }
@@ -109,18 +111,24 @@ Reply SetFaults(RouteContext& context, const Request& request) {
     if (settings.error_status < 400 || settings.error_status > 599) {
       return ErrorReply(422, "invalid_field", "error_status must be a 4xx or 5xx code");
     }
-    if (b->has("retry_after_seconds")) settings.retry_after_seconds = b->getValue<int>("retry_after_seconds");
-    if (b->has("retry_after_as_date")) settings.retry_after_as_date = b->getValue<bool>("retry_after_as_date");
+    if (b->has("retry_after_seconds"))
+      settings.retry_after_seconds = b->getValue<int>("retry_after_seconds");
+    if (b->has("retry_after_as_date"))
+      settings.retry_after_as_date = b->getValue<bool>("retry_after_as_date");
     if (b->has("latency_ms")) settings.latency_ms = b->getValue<int>("latency_ms");
-    if (b->has("latency_jitter_ms")) settings.latency_jitter_ms = b->getValue<int>("latency_jitter_ms");
+    if (b->has("latency_jitter_ms"))
+      settings.latency_jitter_ms = b->getValue<int>("latency_jitter_ms");
     if (b->has("outage")) settings.outage = b->getValue<bool>("outage");
     if (b->has("outage_for_ms")) {
-      settings.outage_until = context.clock.NowMillis() + b->getValue<std::int64_t>("outage_for_ms");
+      settings.outage_until =
+          context.clock.NowMillis() + b->getValue<std::int64_t>("outage_for_ms");
     }
   } catch (const Poco::Exception& error) {
-    return ErrorReply(422, "invalid_field", "a fault setting has the wrong type: " + error.displayText());
+    return ErrorReply(422, "invalid_field",
+                      "a fault setting has the wrong type: " + error.displayText());
   }
-  if (settings.retry_after_seconds < 0 || settings.latency_ms < 0 || settings.latency_jitter_ms < 0) {
+  if (settings.retry_after_seconds < 0 || settings.latency_ms < 0 ||
+      settings.latency_jitter_ms < 0) {
     return ErrorReply(422, "invalid_field", "times must not be negative");
   }
   context.faults.Set(settings);
@@ -156,7 +164,8 @@ Reply Inbound(RouteContext& context, const Request& request) {
   if (!body.ok()) return ErrorReply(400, "invalid_request", body.status().message());
   const std::string phone = Text(*body, "phone");
   const std::string text = Text(*body, "text");
-  if (!IsE164(phone)) return ErrorReply(422, "invalid_field", "phone must be E.164, e.g. +14155550134");
+  if (!IsE164(phone))
+    return ErrorReply(422, "invalid_field", "phone must be E.164, e.g. +14155550134");
   if (text.empty()) return ErrorReply(422, "invalid_field", "text is required");
   std::vector<std::string> log;
   CloudRules::InboundResult result;
@@ -225,7 +234,8 @@ Reply AddChange(RouteContext& context, const Request& request) {
 
 Reply ListEvents(RouteContext& context, const Request& request, bool hooks) {
   const auto after = QueryInt(request, "after", 0);
-  const auto limit = static_cast<size_t>(std::clamp<std::int64_t>(QueryInt(request, "limit", 1000), 1, 100'000));
+  const auto limit =
+      static_cast<size_t>(std::clamp<std::int64_t>(QueryInt(request, "limit", 1000), 1, 100'000));
   auto events = hooks ? context.db.HookDeliveries(after, limit)
                       : context.db.Events(after, limit, QueryText(request, "customer"));
   if (!events.ok()) return ErrorReply(500, "internal", events.status().message());
@@ -249,7 +259,8 @@ Reply FindEvent(RouteContext& context, const std::string& id) {
 
 Reply Messages(RouteContext& context, const Request& request) {
   const auto after = QueryInt(request, "after", 0);
-  const auto limit = static_cast<size_t>(std::clamp<std::int64_t>(QueryInt(request, "limit", 1000), 1, 100'000));
+  const auto limit =
+      static_cast<size_t>(std::clamp<std::int64_t>(QueryInt(request, "limit", 1000), 1, 100'000));
   auto messages = context.db.Messages(after, limit, QueryText(request, "phone"));
   if (!messages.ok()) return ErrorReply(500, "internal", messages.status().message());
   Array::Ptr list = new Array();
@@ -269,8 +280,9 @@ Reply Messages(RouteContext& context, const Request& request) {
 }
 
 Reply ListChanges(RouteContext& context, const Request& request) {
-  auto changes = context.db.AllChanges(QueryInt(request, "after", 0),
-                                       static_cast<size_t>(std::clamp<std::int64_t>(QueryInt(request, "limit", 1000), 1, 100'000)));
+  auto changes = context.db.AllChanges(
+      QueryInt(request, "after", 0),
+      static_cast<size_t>(std::clamp<std::int64_t>(QueryInt(request, "limit", 1000), 1, 100'000)));
   if (!changes.ok()) return ErrorReply(500, "internal", changes.status().message());
   Array::Ptr list = new Array();
   for (const auto& change : *changes) {
@@ -342,7 +354,8 @@ Reply HandleAdmin(RouteContext& context, const Request& request) {
   if (post && path == "/admin/inbound-sms") return Inbound(context, request);
   if (post && path == "/admin/clicks") return Click(context, request);
   if (get && path == "/admin/faults") return JsonReply(200, FaultsJson(context.faults));
-  if ((request.method == "PUT" || post) && path == "/admin/faults") return SetFaults(context, request);
+  if ((request.method == "PUT" || post) && path == "/admin/faults")
+    return SetFaults(context, request);
   return ErrorReply(404, "not_found", "no such admin endpoint: " + request.method + " " + path);
 }
 

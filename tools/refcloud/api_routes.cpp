@@ -91,11 +91,11 @@ Reply Register(RouteContext& context, const std::string& agent_id, const Request
   if (!body) return ErrorReply(400, "invalid_request", "the body must be a JSON object");
   AgentRecord agent;
   agent.agent_id = agent_id;
-  for (auto [field, target] : {std::pair{"store_id", &agent.store_id},
-                               std::pair{"terminal_id", &agent.terminal_id},
-                               std::pair{"agent_version", &agent.agent_version},
-                               std::pair{"platform", &agent.platform}}) {
-    if (body->has(field) && body->get(field).isString()) *target = body->getValue<std::string>(field);
+  for (auto [field, target] :
+       {std::pair{"store_id", &agent.store_id}, std::pair{"terminal_id", &agent.terminal_id},
+        std::pair{"agent_version", &agent.agent_version}, std::pair{"platform", &agent.platform}}) {
+    if (body->has(field) && body->get(field).isString())
+      *target = body->getValue<std::string>(field);
   }
   if (agent.store_id.empty()) return ErrorReply(422, "invalid_field", "store_id is required");
   if (agent.terminal_id.empty()) return ErrorReply(422, "invalid_field", "terminal_id is required");
@@ -136,7 +136,8 @@ Reply Push(RouteContext& context, const AgentRecord& agent, const Request& reque
   if (request.body.size() > context.options.max_batch_bytes) {
     return ErrorReply(413, "payload_too_large",
                       "the batch is " + std::to_string(request.body.size()) +
-                          " bytes; the limit is " + std::to_string(context.options.max_batch_bytes));
+                          " bytes; the limit is " +
+                          std::to_string(context.options.max_batch_bytes));
   }
   auto items = ParseEventBatch(request.body, agent.store_id);
   if (!items.ok()) return ErrorReply(400, "invalid_request", items.status().message());
@@ -156,8 +157,7 @@ Reply Push(RouteContext& context, const AgentRecord& agent, const Request& reque
   }
   std::vector<std::string> log;
   auto fresh = context.db.RecordEvents(
-      agent.agent_id, incoming,
-      [&](CloudTxn& txn, const CloudDb::IncomingEvent& event) -> Status {
+      agent.agent_id, incoming, [&](CloudTxn& txn, const CloudDb::IncomingEvent& event) -> Status {
         // `event` is an element of `incoming`, which parallels `valid`.
         const auto index = static_cast<size_t>(&event - incoming.data());
         return context.rules.OnEvent(txn, *valid.at(index), agent.agent_id, &log);
@@ -195,10 +195,10 @@ Reply Push(RouteContext& context, const AgentRecord& agent, const Request& reque
       size_t index = 0;
       for (const BatchItem& item : *items) {
         if (item.event) {
-          context.log("      " + Describe(*item.event) +
-                      ((*fresh)[index++] ? "" : " (duplicate)"));
+          context.log("      " + Describe(*item.event) + ((*fresh)[index++] ? "" : " (duplicate)"));
         } else {
-          context.log(MaskPhonesInText("      rejected " + item.id + ": " + item.rejection.message));
+          context.log(
+              MaskPhonesInText("      rejected " + item.id + ": " + item.rejection.message));
         }
       }
     }
@@ -232,7 +232,8 @@ Reply Changes(RouteContext& context, const AgentRecord& agent, const Request& re
   std::int64_t scanned = after;
   bool more = false;
   for (;;) {
-    auto page = context.db.ChangesFor(agent.agent_id, after, static_cast<size_t>(limit), &scanned, &more);
+    auto page =
+        context.db.ChangesFor(agent.agent_id, after, static_cast<size_t>(limit), &scanned, &more);
     if (!page.ok()) return ErrorReply(500, "internal", page.status().message());
     changes = std::move(page).value();
     // Answer as soon as there is something to apply or the cursor moved
@@ -240,7 +241,8 @@ Reply Changes(RouteContext& context, const AgentRecord& agent, const Request& re
     if (!changes.empty() || scanned > after || std::chrono::steady_clock::now() >= deadline) break;
     if (!context.db.WaitForChanges(scanned, deadline)) {
       // Woken by the deadline or shutdown; one last look below.
-      auto last = context.db.ChangesFor(agent.agent_id, after, static_cast<size_t>(limit), &scanned, &more);
+      auto last =
+          context.db.ChangesFor(agent.agent_id, after, static_cast<size_t>(limit), &scanned, &more);
       if (last.ok()) changes = std::move(last).value();
       break;
     }
@@ -340,7 +342,8 @@ Reply HandleApi(RouteContext& context, const Request& request) {
       return ErrorReply(409, "agent_not_registered",
                         "register with PUT /v1/agents/" + agent_id + " first");
     }
-    answer = rest == "events" ? Push(context, **agent, request) : Changes(context, **agent, request);
+    answer =
+        rest == "events" ? Push(context, **agent, request) : Changes(context, **agent, request);
   } else {
     return ErrorReply(404, "not_found", "no such endpoint: " + request.method + " " + request.path);
   }
@@ -371,14 +374,15 @@ Reply HandleHook(RouteContext& context, const Request& request) {
   }
   BatchItem item = ParseSingleEvent(request.body);
   if (!item.event) {
-    return ErrorReply(422, item.rejection.code,
-                      item.rejection.message +
-                          (item.rejection.field.empty() ? "" : " (field " + item.rejection.field + ")"));
+    return ErrorReply(
+        422, item.rejection.code,
+        item.rejection.message +
+            (item.rejection.field.empty() ? "" : " (field " + item.rejection.field + ")"));
   }
   const ValidEvent& event = *item.event;
-  auto fresh = context.db.RecordHookDelivery(
-      hook, {event.id, event.type, event.store_id, event.phone, event.pos_id, event.occurred_at,
-             event.document});
+  auto fresh =
+      context.db.RecordHookDelivery(hook, {event.id, event.type, event.store_id, event.phone,
+                                           event.pos_id, event.occurred_at, event.document});
   if (!fresh.ok()) return ErrorReply(500, "internal", fresh.status().message());
   if (!context.options.quiet) {
     context.log("hook  " + hook + " " + Describe(event) + (*fresh ? "" : " (duplicate)"));

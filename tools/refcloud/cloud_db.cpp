@@ -176,10 +176,11 @@ class CloudDb::Txn final : public CloudTxn {
 
   Result<Contact> GetContact(const std::string& phone) override {
     return Guarded([&]() -> Result<Contact> {
-      Stmt& select = Cached(get_contact_,
-                  "SELECT transactional, marketing, transactional_at, marketing_at, orders, "
-                  "lifetime_value_minor, points, tier, segments, last_store FROM contacts "
-                  "WHERE phone = ?1");
+      Stmt& select =
+          Cached(get_contact_,
+                 "SELECT transactional, marketing, transactional_at, marketing_at, orders, "
+                 "lifetime_value_minor, points, tier, segments, last_store FROM contacts "
+                 "WHERE phone = ?1");
       select.Bind(1, phone);
       Contact contact;
       contact.phone = phone;
@@ -201,10 +202,11 @@ class CloudDb::Txn final : public CloudTxn {
 
   Status PutContact(const Contact& c) override {
     return Guarded([&]() -> Status {
-      Stmt& upsert = Cached(put_contact_,
-                  "INSERT OR REPLACE INTO contacts (phone, transactional, marketing, "
-                  "transactional_at, marketing_at, orders, lifetime_value_minor, points, tier, "
-                  "segments, last_store) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+      Stmt& upsert =
+          Cached(put_contact_,
+                 "INSERT OR REPLACE INTO contacts (phone, transactional, marketing, "
+                 "transactional_at, marketing_at, orders, lifetime_value_minor, points, tier, "
+                 "segments, last_store) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
       upsert.Bind(1, c.phone).Bind(2, c.transactional).Bind(3, c.marketing);
       upsert.Bind(4, c.transactional_at).Bind(5, c.marketing_at).Bind(6, c.orders);
       upsert.Bind(7, c.lifetime_value_minor).Bind(8, c.points).Bind(9, c.tier);
@@ -218,8 +220,8 @@ class CloudDb::Txn final : public CloudTxn {
                                   const std::string& body, const std::string& cause) override {
     return Guarded([&]() -> Result<std::int64_t> {
       Stmt& insert = Cached(add_message_,
-                  "INSERT INTO messages (phone, kind, body, cause, created_at) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5)");
+                            "INSERT INTO messages (phone, kind, body, cause, created_at) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5)");
       insert.Bind(1, phone).Bind(2, kind).Bind(3, body).Bind(4, cause).Bind(5, now_);
       insert.Run();
       return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
@@ -231,8 +233,8 @@ class CloudDb::Txn final : public CloudTxn {
                                  const std::string& origin_agent) override {
     return Guarded([&]() -> Result<std::int64_t> {
       Stmt& insert = Cached(add_change_,
-                  "INSERT INTO changes (type, phone, occurred_at, data, origin_agent) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5)");
+                            "INSERT INTO changes (type, phone, occurred_at, data, origin_agent) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5)");
       insert.Bind(1, type).Bind(2, phone).Bind(3, occurred_at).Bind(4, data_json);
       insert.Bind(5, origin_agent);
       insert.Run();
@@ -243,7 +245,8 @@ class CloudDb::Txn final : public CloudTxn {
 
   Status AddEffect(const std::string& event_id, const std::string& kind) override {
     return Guarded([&]() -> Status {
-      Stmt& insert = Cached(add_effect_, "INSERT INTO effects (event_id, kind, created_at) VALUES (?1, ?2, ?3)");
+      Stmt& insert = Cached(add_effect_,
+                            "INSERT INTO effects (event_id, kind, created_at) VALUES (?1, ?2, ?3)");
       insert.Bind(1, event_id).Bind(2, kind).Bind(3, now_);
       insert.Run();
       return Status::Ok();
@@ -476,7 +479,8 @@ Result<CloudStats> CloudDb::Stats() {
     stats.events_max_seen = QueryInt(db_, "SELECT coalesce(max(seen_count), 0) FROM events");
     stats.effects = QueryInt(db_, "SELECT count(*) FROM effects");
     stats.effects_repeated = QueryInt(
-        db_, "SELECT count(*) FROM (SELECT 1 FROM effects GROUP BY event_id, kind HAVING count(*) > 1)");
+        db_,
+        "SELECT count(*) FROM (SELECT 1 FROM effects GROUP BY event_id, kind HAVING count(*) > 1)");
     stats.messages = QueryInt(db_, "SELECT count(*) FROM messages");
     stats.changes = QueryInt(db_, "SELECT count(*) FROM changes");
     stats.hook_distinct = QueryInt(db_, "SELECT count(*) FROM hook_deliveries");
@@ -524,8 +528,8 @@ Result<std::vector<MessageRecord>> CloudDb::Messages(std::int64_t after_seq, std
     select.Bind(1, after_seq).Bind(2, static_cast<std::int64_t>(limit)).Bind(3, phone);
     std::vector<MessageRecord> out;
     while (select.Step()) {
-      out.push_back({select.Int(0), select.Text(1), select.Text(2), select.Text(3),
-                     select.Text(4), select.Int(5)});
+      out.push_back({select.Int(0), select.Text(1), select.Text(2), select.Text(3), select.Text(4),
+                     select.Int(5)});
     }
     return out;
   });

@@ -148,9 +148,9 @@ class CloudDb {
   // Changes after `after_seq` not originating from `agent_id`, at most
   // `limit`; `*scanned_to` is the cursor position after the page (past
   // skipped changes of the agent itself).
-  Result<std::vector<ChangeRecord>> ChangesFor(const std::string& agent_id,
-                                               std::int64_t after_seq, std::size_t limit,
-                                               std::int64_t* scanned_to, bool* more);
+  Result<std::vector<ChangeRecord>> ChangesFor(const std::string& agent_id, std::int64_t after_seq,
+                                               std::size_t limit, std::int64_t* scanned_to,
+                                               bool* more);
   std::int64_t LastChangeSeq() const;
   // Random id of this database, fixed at creation; part of every cursor.
   const std::string& epoch() const { return epoch_; }

@@ -133,7 +133,8 @@ Status CloudRules::OnEvent(CloudTxn& txn, const ValidEvent& event, const std::st
   if (event.type == "basket.abandoned" && !event.phone.empty()) {
     auto contact = txn.GetContact(event.phone);
     if (!contact.ok()) return contact.status();
-    if (event.consent_marketing != "opted_in" || contact->marketing == "opted_out") return Status::Ok();
+    if (event.consent_marketing != "opted_in" || contact->marketing == "opted_out")
+      return Status::Ok();
     auto sent = Send(txn, event.phone, "abandoned_basket",
                      "You left something behind at " + brand_ +
                          "! Your basket is waiting for you. Reply STOP to opt out.",
@@ -162,10 +163,9 @@ Status CloudRules::OnSale(CloudTxn& txn, const ValidEvent& event,
   contact.last_store = event.store_id;
   // What the customer allowed at the time of the sale, unless the cloud has
   // since heard a STOP.
-  const bool transactional = event.consent_transactional == "opted_in" &&
-                             contact.transactional != "opted_out";
-  const bool marketing =
-      event.consent_marketing == "opted_in" && contact.marketing != "opted_out";
+  const bool transactional =
+      event.consent_transactional == "opted_in" && contact.transactional != "opted_out";
+  const bool marketing = event.consent_marketing == "opted_in" && contact.marketing != "opted_out";
   if (transactional) {
     auto sent = Send(txn, event.phone, "receipt",
                      "Thanks for shopping at " + brand_ + "! Total " +
@@ -277,8 +277,9 @@ Result<CloudRules::InboundResult> CloudRules::OnInboundSms(CloudTxn& txn, const 
   if (result.keyword == "STOP") {
     purposes = {"transactional", "marketing"};
     state = "opted_out";
-    result.reply = brand_ + ": you are unsubscribed and will get no more texts. Reply START to "
-                            "resubscribe.";
+    result.reply = brand_ +
+                   ": you are unsubscribed and will get no more texts. Reply START to "
+                   "resubscribe.";
   } else if (result.keyword == "START") {
     for (const char* purpose : {"transactional", "marketing"}) {
       if (StateOf(contact, purpose) == "opted_out") purposes.push_back(purpose);
@@ -296,13 +297,15 @@ Result<CloudRules::InboundResult> CloudRules::OnInboundSms(CloudTxn& txn, const 
                        ? brand_ + ": there is nothing to confirm. Reply HELP for help."
                        : brand_ + ": thanks, you are confirmed. Reply STOP to opt out.";
   } else if (result.keyword == "HELP") {
-    result.reply = brand_ + ": texts about your purchases and offers. Msg & data rates may "
-                            "apply. Reply STOP to opt out.";
+    result.reply = brand_ +
+                   ": texts about your purchases and offers. Msg & data rates may "
+                   "apply. Reply STOP to opt out.";
   }
   for (const auto& purpose : purposes) ApplyConsent(contact, purpose, state, txn.now(), true);
   TB_RETURN_IF_ERROR(txn.PutContact(contact));
   if (!purposes.empty()) {
-    auto change = AddConsentChange(txn, phone, purposes, state, method, result.keyword, txn.now(), "");
+    auto change =
+        AddConsentChange(txn, phone, purposes, state, method, result.keyword, txn.now(), "");
     if (!change.ok()) return change.status();
     result.changes.push_back(*change);
     std::string list;
@@ -312,8 +315,8 @@ Result<CloudRules::InboundResult> CloudRules::OnInboundSms(CloudTxn& txn, const 
   } else {
     Object::Ptr extra = NewObject();
     extra->set("keyword", result.keyword);
-    auto change = AddEngagement(txn, phone, result.keyword == "HELP" ? "inbound_help" : "inbound_message",
-                                "", extra);
+    auto change = AddEngagement(
+        txn, phone, result.keyword == "HELP" ? "inbound_help" : "inbound_message", "", extra);
     if (!change.ok()) return change.status();
     result.changes.push_back(*change);
   }

@@ -25,9 +25,9 @@ class CloudRules {
                  std::vector<std::string>* log) const;
 
   struct InboundResult {
-    std::string keyword;  // STOP, START, YES, HELP, or "" for other text
+    std::string keyword;                // STOP, START, YES, HELP, or "" for other text
     std::vector<std::int64_t> changes;  // change feed entries added
-    std::string reply;  // the SMS sent back, or ""
+    std::string reply;                  // the SMS sent back, or ""
   };
   // An SMS from `phone` (E.164) to the store's number.
   Result<InboundResult> OnInboundSms(CloudTxn& txn, const std::string& phone,

@@ -102,9 +102,8 @@ void CheckTransaction(Checker& check, const Node* payload, ValidEvent& event) {
   event.pos_id = check.Text(payload, "pos_id", "payload.pos_id");
   event.currency = check.Text(payload, "currency", "payload.currency");
   if (!check.failed() &&
-      (event.currency.size() != 3 ||
-       !std::all_of(event.currency.begin(), event.currency.end(),
-                    [](char c) { return c >= 'A' && c <= 'Z'; }))) {
+      (event.currency.size() != 3 || !std::all_of(event.currency.begin(), event.currency.end(),
+                                                  [](char c) { return c >= 'A' && c <= 'Z'; }))) {
     check.Fail("invalid_field", "payload.currency",
                "payload.currency must be a 3-letter ISO 4217 code such as USD, got '" +
                    event.currency + "'");
@@ -130,11 +129,13 @@ void CheckConsent(Checker& check, const Node* payload, ValidEvent& event) {
   event.consent_purpose = check.Text(payload, "purpose", "payload.purpose");
   if (!check.failed() && event.consent_purpose != "transactional" &&
       event.consent_purpose != "marketing") {
-    check.Fail("invalid_field", "payload.purpose", "payload.purpose must be transactional or marketing");
+    check.Fail("invalid_field", "payload.purpose",
+               "payload.purpose must be transactional or marketing");
   }
   event.consent_state = check.Text(payload, "state", "payload.state");
   if (!check.failed() && (!IsState(event.consent_state) || event.consent_state == "none")) {
-    check.Fail("invalid_field", "payload.state", "payload.state must be pending, opted_in or opted_out");
+    check.Fail("invalid_field", "payload.state",
+               "payload.state must be pending, opted_in or opted_out");
   }
   event.consent_method = check.Text(payload, "method", "payload.method");
 }
@@ -160,8 +161,9 @@ std::optional<ValidEvent> CheckEvent(const JsonView& doc, const Node& node,
   // Stored exactly as sent.
   event.document = std::string(node.raw);
   if (event.document.size() > kMaxEventBytes) {
-    check.Fail("too_large", "", "the event is " + std::to_string(event.document.size()) +
-                                    " bytes; the limit is " + std::to_string(kMaxEventBytes));
+    check.Fail("too_large", "",
+               "the event is " + std::to_string(event.document.size()) + " bytes; the limit is " +
+                   std::to_string(kMaxEventBytes));
     return std::nullopt;
   }
   event.type = check.Text(&node, "type", "type");
@@ -172,7 +174,8 @@ std::optional<ValidEvent> CheckEvent(const JsonView& doc, const Node& node,
   if (!check.failed()) {
     auto parsed = ParseRfc3339(occurred);
     if (!parsed.ok()) {
-      check.Fail("invalid_field", "occurred_at", "occurred_at must be an RFC 3339 time, got '" + occurred + "'");
+      check.Fail("invalid_field", "occurred_at",
+                 "occurred_at must be an RFC 3339 time, got '" + occurred + "'");
     } else {
       event.occurred_at = *parsed;
     }

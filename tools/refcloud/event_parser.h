@@ -19,8 +19,8 @@ inline constexpr std::size_t kMaxEventBytes = 256 * 1024;
 
 // Why one event was refused.
 struct Rejection {
-  std::string code;     // invalid_field, unknown_type, too_large, store_mismatch
-  std::string field;    // "payload.currency"; empty when not about one field
+  std::string code;   // invalid_field, unknown_type, too_large, store_mismatch
+  std::string field;  // "payload.currency"; empty when not about one field
   std::string message;
 };
 
@@ -32,7 +32,7 @@ struct ValidEvent {
   std::string store_id;
   std::string terminal_id;
   std::string source;
-  std::string phone;   // the customer's (transactions) or the consent's phone; may be empty
+  std::string phone;  // the customer's (transactions) or the consent's phone; may be empty
   std::string pos_id;
   std::string currency;
   std::int64_t total_minor = 0;

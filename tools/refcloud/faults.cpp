@@ -74,18 +74,22 @@ void FaultInjector::NoteThrottled(const std::string& agent, UnixMillis until) {
   throttled_until_[agent] = until;
 }
 
-void FaultInjector::NoteRequest(const std::string& agent) {
+std::int64_t FaultInjector::NoteRequest(const std::string& stream) {
   std::lock_guard lock(mutex_);
-  auto it = throttled_until_.find(agent);
-  if (it == throttled_until_.end()) return;
-  if (clock_.NowMillis() + kEarlyGraceMs < it->second) ++counts_["early_retries"];
+  auto it = throttled_until_.find(stream);
+  if (it == throttled_until_.end()) return 0;
+  const std::int64_t early = it->second - clock_.NowMillis();
   throttled_until_.erase(it);
+  if (early <= kEarlyGraceMs) return 0;
+  ++counts_["early_retries"];
+  return early;
 }
 
 std::map<std::string, std::int64_t> FaultInjector::Counts() const {
   std::lock_guard lock(mutex_);
   std::map<std::string, std::int64_t> counts = counts_;
-  for (const char* kind : {"outage", "error", "throttle", "drop_before", "drop_after", "early_retries"}) {
+  for (const char* kind :
+       {"outage", "error", "throttle", "drop_before", "drop_after", "early_retries"}) {
     counts.emplace(kind, 0);
   }
   return counts;

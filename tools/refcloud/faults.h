@@ -22,10 +22,10 @@ struct FaultSettings {
   double throttle_rate = 0;  // share answered 429 with Retry-After
   int retry_after_seconds = 1;
   bool retry_after_as_date = false;  // send the HTTP-date form instead of seconds
-  double drop_rate = 0;  // share whose connection is closed without an answer
-  int latency_ms = 0;    // added before answering
+  double drop_rate = 0;              // share whose connection is closed without an answer
+  int latency_ms = 0;                // added before answering
   int latency_jitter_ms = 0;
-  bool outage = false;       // every request dropped until switched off
+  bool outage = false;          // every request dropped until switched off
   UnixMillis outage_until = 0;  // or until this time
   std::vector<std::pair<UnixMillis, UnixMillis>> windows;  // [start, end) outages
 };
@@ -55,7 +55,8 @@ class FaultInjector {
   // told it to wait until `until`; a request on it before then counts as an
   // early retry.
   void NoteThrottled(const std::string& stream, UnixMillis until);
-  void NoteRequest(const std::string& stream);
+  // Returns how many ms too early the request came (0 when on time).
+  std::int64_t NoteRequest(const std::string& stream);
 
   // Injected faults by kind ("error", "throttle", "drop_before", ...) and
   // "early_retries".
@@ -66,9 +67,9 @@ class FaultInjector {
 
   const Clock& clock_;
   mutable std::mutex mutex_;
-  FaultSettings settings_;           // guarded by mutex_
-  std::mt19937_64 random_;           // guarded by mutex_
-  std::map<std::string, std::int64_t> counts_;  // guarded by mutex_
+  FaultSettings settings_;                             // guarded by mutex_
+  std::mt19937_64 random_;                             // guarded by mutex_
+  std::map<std::string, std::int64_t> counts_;         // guarded by mutex_
   std::map<std::string, UnixMillis> throttled_until_;  // guarded by mutex_
 };
 

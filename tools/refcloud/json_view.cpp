@@ -42,18 +42,31 @@ std::string Unescape(std::string_view body) {
     }
     const char kind = body[++i];
     switch (kind) {
-      case 'b': out.push_back('\b'); break;
-      case 'f': out.push_back('\f'); break;
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 't': out.push_back('\t'); break;
+      case 'b':
+        out.push_back('\b');
+        break;
+      case 'f':
+        out.push_back('\f');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
       case 'u': {
         std::uint32_t code = 0;
-        for (int k = 1; k <= 4; ++k) code = code * 16 + static_cast<std::uint32_t>(HexValue(body[i + k]));
+        for (int k = 1; k <= 4; ++k)
+          code = code * 16 + static_cast<std::uint32_t>(HexValue(body[i + k]));
         i += 4;
-        if (code >= 0xD800 && code < 0xDC00 && i + 6 < body.size() && body.substr(i + 1, 2) == "\\u") {
+        if (code >= 0xD800 && code < 0xDC00 && i + 6 < body.size() &&
+            body.substr(i + 1, 2) == "\\u") {
           std::uint32_t low = 0;
-          for (int k = 3; k <= 6; ++k) low = low * 16 + static_cast<std::uint32_t>(HexValue(body[i + k]));
+          for (int k = 3; k <= 6; ++k)
+            low = low * 16 + static_cast<std::uint32_t>(HexValue(body[i + k]));
           if (low >= 0xDC00 && low < 0xE000) {
             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
             i += 6;
@@ -62,7 +75,8 @@ std::string Unescape(std::string_view body) {
         AppendUtf8(out, code);
         break;
       }
-      default: out.push_back(kind);  // \" \\ \/
+      default:
+        out.push_back(kind);  // \" \\ \/
     }
   }
   return out;
@@ -86,13 +100,14 @@ class Parser {
 
  private:
   bool Fail(const std::string& what) {
-    error_ = Status::InvalidArgument("not valid JSON: " + what + " at byte " + std::to_string(pos_));
+    error_ =
+        Status::InvalidArgument("not valid JSON: " + what + " at byte " + std::to_string(pos_));
     return false;
   }
 
   void SkipSpace() {
-    while (pos_ < text_.size() &&
-           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r')) {
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' ||
+                                   text_[pos_] == '\n' || text_[pos_] == '\r')) {
       ++pos_;
     }
   }
@@ -115,7 +130,8 @@ class Parser {
         const char kind = text_[pos_];
         if (kind == 'u') {
           for (int k = 1; k <= 4; ++k) {
-            if (pos_ + k >= text_.size() || HexValue(text_[pos_ + k]) < 0) return Fail("bad \\u escape");
+            if (pos_ + k >= text_.size() || HexValue(text_[pos_ + k]) < 0)
+              return Fail("bad \\u escape");
           }
           pos_ += 4;
         } else if (std::string_view("\"\\/bfnrt").find(kind) == std::string_view::npos) {
@@ -213,8 +229,10 @@ class Parser {
       nodes_.emplace_back();
       nodes_[child].key = key;
       nodes_[child].key_escaped = key_escaped;
-      if (previous == JsonView::kNone) nodes_[index].first_child = child;
-      else nodes_[previous].next = child;
+      if (previous == JsonView::kNone)
+        nodes_[index].first_child = child;
+      else
+        nodes_[previous].next = child;
       previous = child;
       ++nodes_[index].size;
       if (!Value(child, depth + 1)) return false;
@@ -262,7 +280,8 @@ const JsonView::Node* JsonView::Find(const Node& object, std::string_view key) c
 std::vector<const JsonView::Node*> JsonView::Children(const Node& node) const {
   std::vector<const Node*> out;
   out.reserve(node.size);
-  for (std::uint32_t i = node.first_child; i != kNone; i = nodes_[i].next) out.push_back(&nodes_[i]);
+  for (std::uint32_t i = node.first_child; i != kNone; i = nodes_[i].next)
+    out.push_back(&nodes_[i]);
   return out;
 }
 

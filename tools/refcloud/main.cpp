@@ -1,7 +1,6 @@
 // tillbridge-refcloud: the reference implementation of the Sync API, for
 // tests, benchmarks and the demo. See --help and docs/sync-api.md.
 #include <Poco/Net/SSLManager.h>
-
 #include <signal.h>
 
 #include <charconv>
@@ -23,7 +22,8 @@
 namespace tillbridge::refcloud {
 namespace {
 
-constexpr const char* kUsage = R"(tillbridge-refcloud: reference implementation of the Tillbridge Sync API
+constexpr const char* kUsage =
+    R"(tillbridge-refcloud: reference implementation of the Tillbridge Sync API
 
 Usage: tillbridge-refcloud [options]
 
@@ -167,10 +167,13 @@ Result<Args> ParseArgs(int argc, char** argv) {
     } else if (flag == "--outage") {
       const auto plus = value.find('+');
       auto start = ParseDuration(value.substr(0, plus));
-      auto length = plus == std::string::npos ? Result<std::chrono::milliseconds>(Status::InvalidArgument("missing +LENGTH"))
-                                              : ParseDuration(value.substr(plus + 1));
+      auto length =
+          plus == std::string::npos
+              ? Result<std::chrono::milliseconds>(Status::InvalidArgument("missing +LENGTH"))
+              : ParseDuration(value.substr(plus + 1));
       if (!start.ok() || !length.ok()) {
-        return Status::InvalidArgument("--outage: expected START+LENGTH such as 10s+30s, got '" + value + "'");
+        return Status::InvalidArgument("--outage: expected START+LENGTH such as 10s+30s, got '" +
+                                       value + "'");
       }
       args.outages.emplace_back(start->count(), length->count());
     } else {

@@ -71,11 +71,12 @@ std::string ReadBody(Poco::Net::HTTPServerRequest& request, std::size_t limit) {
 }  // namespace
 
 struct RefCloudServer::Impl {
-  Impl(const ServerOptions& options_in, CloudDb& db, FaultInjector& faults,
-       const CloudRules& rules, const Clock& clock, LogSink log)
+  Impl(const ServerOptions& options_in, CloudDb& db, FaultInjector& faults, const CloudRules& rules,
+       const Clock& clock, LogSink log)
       : options(options_in), context{options, db, faults, rules, clock, std::move(log)} {}
 
-  void Handle(Poco::Net::HTTPServerRequest& http_request, Poco::Net::HTTPServerResponse& http_response);
+  void Handle(Poco::Net::HTTPServerRequest& http_request,
+              Poco::Net::HTTPServerResponse& http_response);
   void Send(Poco::Net::HTTPServerResponse& http_response, const Reply& reply);
 
   ServerOptions options;
@@ -102,7 +103,8 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   explicit Factory(RefCloudServer::Impl& impl) : impl_(impl) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
     return new Handler(impl_);
   }
 
@@ -136,7 +138,10 @@ void RefCloudServer::Impl::Handle(Poco::Net::HTTPServerRequest& http_request,
   FaultDecision fault;
   if (api || hook) {
     const std::string stream = StreamOf(request);
-    context.faults.NoteRequest(stream);
+    if (const std::int64_t early = context.faults.NoteRequest(stream); early > 0) {
+      context.log("early retry: " + request.method + " " + request.path + " came " +
+                  std::to_string(early) + " ms before its Retry-After time");
+    }
     fault = context.faults.Decide();
     if (fault.kind == FaultKind::kOutage || fault.kind == FaultKind::kDropBefore) {
       if (!options.quiet) {
@@ -156,7 +161,9 @@ void RefCloudServer::Impl::Handle(Poco::Net::HTTPServerRequest& http_request,
     const std::string stream = StreamOf(request);
     if (fault.kind == FaultKind::kError) {
       const int status = context.faults.settings().error_status;
-      if (!options.quiet) context.log("fault error " + std::to_string(status) + ": " + request.method + " " + request.path);
+      if (!options.quiet)
+        context.log("fault error " + std::to_string(status) + ": " + request.method + " " +
+                    request.path);
       Send(http_response, ErrorReply(status, "injected_error", "the cloud is having a bad moment"));
       return;
     }
@@ -167,9 +174,9 @@ void RefCloudServer::Impl::Handle(Poco::Net::HTTPServerRequest& http_request,
       if (settings.retry_after_as_date) {
         // The date form has whole seconds; round up so "until" is honest.
         until = (until + 999) / 1000 * 1000;
-        reply.headers.emplace_back(
-            "Retry-After", Poco::DateTimeFormatter::format(Poco::Timestamp::fromEpochTime(until / 1000),
-                                                           Poco::DateTimeFormat::HTTP_FORMAT));
+        reply.headers.emplace_back("Retry-After", Poco::DateTimeFormatter::format(
+                                                      Poco::Timestamp::fromEpochTime(until / 1000),
+                                                      Poco::DateTimeFormat::HTTP_FORMAT));
       } else {
         reply.headers.emplace_back("Retry-After", std::to_string(settings.retry_after_seconds));
       }
@@ -182,7 +189,8 @@ void RefCloudServer::Impl::Handle(Poco::Net::HTTPServerRequest& http_request,
 
   Reply reply;
   if (request.body.size() > limit) {
-    reply = ErrorReply(413, "payload_too_large", "the body exceeds " + std::to_string(limit) + " bytes");
+    reply = ErrorReply(413, "payload_too_large",
+                       "the body exceeds " + std::to_string(limit) + " bytes");
     http_response.setKeepAlive(false);
   } else if (api) {
     reply = HandleApi(context, request);
@@ -209,7 +217,8 @@ void Handler::handleRequest(Poco::Net::HTTPServerRequest& request,
   try {
     impl_.Handle(request, response);
   } catch (const Poco::Exception& error) {
-    impl_.context.log(MaskPhonesInText("error handling " + request.getURI() + ": " + error.displayText()));
+    impl_.context.log(
+        MaskPhonesInText("error handling " + request.getURI() + ": " + error.displayText()));
     if (!response.sent()) impl_.Send(response, ErrorReply(500, "internal", error.displayText()));
   } catch (const std::exception& error) {
     impl_.context.log(MaskPhonesInText("error handling " + request.getURI() + ": " + error.what()));
@@ -249,12 +258,14 @@ Result<std::unique_ptr<RefCloudServer>> RefCloudServer::Start(const ServerOption
     params->setKeepAliveTimeout(Poco::Timespan(30, 0));
     params->setTimeout(Poco::Timespan(120, 0));
     impl->port = socket->address().port();
-    impl->url = std::string(tls ? "https://" : "http://") + options.host + ":" + std::to_string(impl->port);
-    impl->server = std::make_unique<Poco::Net::HTTPServer>(new Factory(*impl), impl->pool, *socket, params);
+    impl->url =
+        std::string(tls ? "https://" : "http://") + options.host + ":" + std::to_string(impl->port);
+    impl->server =
+        std::make_unique<Poco::Net::HTTPServer>(new Factory(*impl), impl->pool, *socket, params);
     impl->server->start();
   } catch (const Poco::Exception& error) {
-    return Status::Unavailable("cannot serve on " + options.host + ":" + std::to_string(options.port) +
-                               ": " + error.displayText());
+    return Status::Unavailable("cannot serve on " + options.host + ":" +
+                               std::to_string(options.port) + ": " + error.displayText());
   }
   return std::unique_ptr<RefCloudServer>(new RefCloudServer(std::move(impl)));
 }

@@ -39,8 +39,8 @@ class RefCloudServer {
   // outlive the server.
   static Result<std::unique_ptr<RefCloudServer>> Start(const ServerOptions& options, CloudDb& db,
                                                        FaultInjector& faults,
-                                                       const CloudRules& rules,
-                                                       const Clock& clock, LogSink log);
+                                                       const CloudRules& rules, const Clock& clock,
+                                                       LogSink log);
   ~RefCloudServer();
   RefCloudServer(const RefCloudServer&) = delete;
   RefCloudServer& operator=(const RefCloudServer&) = delete;
