@@ -39,7 +39,7 @@ LedgerRow ReadRow(const Statement& s) {
 Result<std::optional<ConsentRecord>> LoadState(Database& db, const std::string& phone,
                                                ConsentPurpose purpose) {
   auto select = db.Prepare(
-      "SELECT state, method, actor, changed_at, ledger_seq FROM consent_state "
+      "SELECT state, method, actor, changed_at, ledger_seq, is_explicit FROM consent_state "
       "WHERE phone = ?1 AND purpose = ?2");
   if (!select.ok()) return select.status();
   select->Bind(1, phone).Bind(2, ConsentPurposeName(purpose));
@@ -54,6 +54,7 @@ Result<std::optional<ConsentRecord>> LoadState(Database& db, const std::string& 
   record.actor = select->Text(2);
   record.changed_at = select->Int(3);
   record.ledger_seq = select->Int(4);
+  record.is_explicit = select->Int(5) != 0;
   return std::optional<ConsentRecord>(record);
 }
 
@@ -81,6 +82,12 @@ ConsentState Decide(const ConsentChange& change, const ConsentRecord& current,
                     std::string* note) {
   if (!change.granted) {
     if (current.state == ConsentState::kOptedOut) *note = "already opted out";
+    const bool opted_in = current.state == ConsentState::kOptedIn ||
+                          current.state == ConsentState::kPending;
+    if (opted_in && current.is_explicit && change.occurred_at < current.changed_at) {
+      *note = "opt-in stands: it is an explicit opt-in made after this opt-out";
+      return current.state;
+    }
     return ConsentState::kOptedOut;
   }
   if (current.state == ConsentState::kOptedOut) {
@@ -205,10 +212,11 @@ Result<ConsentOutcome> ConsentLedger::RecordLocked(const ConsentChange& change) 
   TB_RETURN_IF_ERROR(set_head->Run());
 
   auto set_state = db.Prepare(
-      "INSERT INTO consent_state (phone, purpose, state, method, actor, changed_at, ledger_seq) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (phone, purpose) DO UPDATE SET "
-      "state = excluded.state, method = excluded.method, actor = excluded.actor, "
-      "changed_at = excluded.changed_at, ledger_seq = excluded.ledger_seq");
+      "INSERT INTO consent_state (phone, purpose, state, method, actor, changed_at, ledger_seq, "
+      "is_explicit) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (phone, purpose) DO UPDATE "
+      "SET state = excluded.state, method = excluded.method, actor = excluded.actor, "
+      "changed_at = excluded.changed_at, ledger_seq = excluded.ledger_seq, "
+      "is_explicit = excluded.is_explicit");
   if (!set_state.ok()) return set_state.status();
   set_state->Bind(1, row.phone)
       .Bind(2, row.purpose)
@@ -216,7 +224,8 @@ Result<ConsentOutcome> ConsentLedger::RecordLocked(const ConsentChange& change) 
       .Bind(4, row.method)
       .Bind(5, row.actor)
       .Bind(6, row.occurred_at)
-      .Bind(7, row.seq);
+      .Bind(7, row.seq)
+      .Bind(8, std::int64_t{change.is_explicit ? 1 : 0});
   TB_RETURN_IF_ERROR(set_state->Run());
 
   if (change.queue_event) {
@@ -246,6 +255,7 @@ Result<ConsentOutcome> ConsentLedger::RecordLocked(const ConsentChange& change) 
   outcome.record.actor = row.actor;
   outcome.record.changed_at = row.occurred_at;
   outcome.record.ledger_seq = row.seq;
+  outcome.record.is_explicit = change.is_explicit;
   return outcome;
 }
 

@@ -46,6 +46,7 @@ struct ConsentRecord {
   std::string actor;
   UnixMillis changed_at = 0;
   std::int64_t ledger_seq = 0;
+  bool is_explicit = true;  // the change that set this state was explicit
 };
 
 // The outcome of Record(): the resulting state and whether a row was added.
@@ -87,9 +88,11 @@ class ConsentLedger {
 
   // Applies the consent rules and, when the state changes, appends a ledger
   // row, updates the current state and queues consent.changed, in one
-  // transaction. Rules: an opt-out always applies; an opt-in never overrides
-  // an opt-out unless it is explicit (not from the cloud's bulk data) and
-  // occurred after it; repeating the current state adds no row.
+  // transaction. Rules: an opt-in never overrides an opt-out unless it is
+  // explicit (not from the cloud's bulk data) and occurred after it; an
+  // opt-out applies unless it occurred before an explicit opt-in that is
+  // the current state (a STOP pulled late must not undo a newer opt-in at
+  // the counter); repeating the current state adds no row.
   Result<ConsentOutcome> Record(const ConsentChange& change);
 
   // Current state for both purposes (kNone records when never captured).

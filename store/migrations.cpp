@@ -163,6 +163,12 @@ CREATE TABLE idempotency_keys (
   created_at INTEGER NOT NULL
 );
 )sql",
+      // 2 -> 3: whether the current state came from the customer's own
+      // explicit act, so an older opt-out arriving late cannot undo it.
+      // States recorded before this version count as explicit.
+      R"sql(
+ALTER TABLE consent_state ADD COLUMN is_explicit INTEGER NOT NULL DEFAULT 1;
+)sql",
   };
   return steps;
 }

@@ -6,23 +6,38 @@
 namespace tillbridge::store {
 namespace {
 
-Result<ConsentSnapshot> SnapshotFor(Database& db, const std::string& phone) {
+constexpr const char* kSelectConsent =
+    "SELECT purpose, state FROM consent_state WHERE phone = ?1";
+
+// `select` is kSelectConsent, prepared once per ingest.
+Result<ConsentSnapshot> SnapshotFor(Statement& select, const std::string& phone) {
   ConsentSnapshot snapshot;
   if (phone.empty()) return snapshot;
-  auto select = db.Prepare("SELECT purpose, state FROM consent_state WHERE phone = ?1");
-  if (!select.ok()) return select.status();
-  select->Bind(1, phone);
+  select.Reset();
+  select.Bind(1, phone);
   for (;;) {
-    auto row = select->Step();
+    auto row = select.Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    (select->Text(0) == "marketing" ? snapshot.marketing : snapshot.transactional) =
-        select->Text(1);
+    (select.Text(0) == "marketing" ? snapshot.marketing : snapshot.transactional) =
+        select.Text(1);
   }
   return snapshot;
 }
 
-Status UpdateContact(Database& db, const Transaction& txn, const std::string& store_id) {
+constexpr const char* kUpsertContact =
+    "INSERT INTO contacts (phone, first_seen_at, purchase_count, lifetime_value_minor, "
+    "currency, last_purchase_at, last_store_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+    "ON CONFLICT (phone) DO UPDATE SET "
+    "purchase_count = purchase_count + excluded.purchase_count, "
+    "lifetime_value_minor = lifetime_value_minor + excluded.lifetime_value_minor, "
+    "currency = excluded.currency, "
+    "last_purchase_at = CASE WHEN excluded.purchase_count > 0 THEN "
+    "  max(coalesce(last_purchase_at, 0), excluded.last_purchase_at) ELSE last_purchase_at END, "
+    "last_store_id = excluded.last_store_id";
+
+// `upsert` is kUpsertContact, prepared once per ingest.
+Status UpdateContact(Statement& upsert, const Transaction& txn, const std::string& store_id) {
   if (txn.customer_phone.empty()) return Status::Ok();
   std::int64_t count_delta = 0;
   std::int64_t value_delta = 0;
@@ -33,25 +48,15 @@ Status UpdateContact(Database& db, const Transaction& txn, const std::string& st
     // Refund totals may be recorded as negative or positive by the POS.
     value_delta = -std::llabs(txn.total_minor);
   }
-  auto upsert = db.Prepare(
-      "INSERT INTO contacts (phone, first_seen_at, purchase_count, lifetime_value_minor, "
-      "currency, last_purchase_at, last_store_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-      "ON CONFLICT (phone) DO UPDATE SET "
-      "purchase_count = purchase_count + excluded.purchase_count, "
-      "lifetime_value_minor = lifetime_value_minor + excluded.lifetime_value_minor, "
-      "currency = excluded.currency, "
-      "last_purchase_at = CASE WHEN excluded.purchase_count > 0 THEN "
-      "  max(coalesce(last_purchase_at, 0), excluded.last_purchase_at) ELSE last_purchase_at END, "
-      "last_store_id = excluded.last_store_id");
-  if (!upsert.ok()) return upsert.status();
-  upsert->Bind(1, txn.customer_phone)
+  upsert.Reset();
+  upsert.Bind(1, txn.customer_phone)
       .Bind(2, txn.occurred_at)
       .Bind(3, count_delta)
       .Bind(4, value_delta)
       .Bind(5, txn.currency)
       .Bind(6, txn.occurred_at)
       .Bind(7, store_id);
-  return upsert->Run();
+  return upsert.Run();
 }
 
 }  // namespace
@@ -77,7 +82,10 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
   auto insert_outbox = db.Prepare(
       "INSERT INTO outbox (event_id, type, occurred_at, customer_key, payload, created_at) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (event_id) DO NOTHING");
-  for (auto* stmt : {&exists, &insert_txn, &insert_line, &insert_outbox}) {
+  auto select_consent = db.Prepare(kSelectConsent);
+  auto upsert_contact = db.Prepare(kUpsertContact);
+  for (auto* stmt : {&exists, &insert_txn, &insert_line, &insert_outbox, &select_consent,
+                     &upsert_contact}) {
     if (!stmt->ok()) return stmt->status();
   }
 
@@ -130,9 +138,9 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
       TB_RETURN_IF_ERROR(insert_line->Run());
     }
     TB_RETURN_IF_ERROR(core_.Fault("ingest.after_lines"));
-    TB_RETURN_IF_ERROR(UpdateContact(db, record, core_.options.store_id));
+    TB_RETURN_IF_ERROR(UpdateContact(*upsert_contact, record, core_.options.store_id));
 
-    auto snapshot = SnapshotFor(db, record.customer_phone);
+    auto snapshot = SnapshotFor(*select_consent, record.customer_phone);
     if (!snapshot.ok()) return snapshot.status();
     const EventEnvelope envelope{event_id, std::string(type), record.occurred_at,
                                  core_.options.store_id, core_.options.terminal_id,

@@ -1,16 +1,10 @@
 #include "agent/api/http_types.h"
 
 #include "agent/api/json.h"
+#include "common/text.h"
 
 namespace tillbridge::agent {
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 std::optional<std::string> Decode(std::string_view text, bool plus_is_space) {
   std::string out;
@@ -19,8 +13,8 @@ std::optional<std::string> Decode(std::string_view text, bool plus_is_space) {
     const char c = text[i];
     if (c == '%') {
       if (i + 2 >= text.size()) return std::nullopt;
-      const int high = HexValue(text[i + 1]);
-      const int low = HexValue(text[i + 2]);
+      const int high = HexDigitValue(text[i + 1]);
+      const int low = HexDigitValue(text[i + 2]);
       if (high < 0 || low < 0) return std::nullopt;
       const char decoded = static_cast<char>(high * 16 + low);
       if (decoded == '\0') return std::nullopt;

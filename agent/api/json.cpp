@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "common/text.h"
+
 namespace tillbridge::agent {
 
 JsonValue JsonValue::Bool(bool value) {
@@ -104,24 +106,6 @@ std::size_t Utf8SequenceLength(std::string_view text, std::size_t pos) {
   if (code < kMinimum[length] || code > 0x10FFFF) return 0;
   if (code >= 0xD800 && code <= 0xDFFF) return 0;
   return length;
-}
-
-void AppendUtf8(std::string& out, std::uint32_t code) {
-  if (code < 0x80) {
-    out.push_back(static_cast<char>(code));
-  } else if (code < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (code >> 6)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  } else if (code < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (code >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (code >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  }
 }
 
 class Parser {
@@ -302,7 +286,7 @@ class Parser {
               if (low < 0xDC00 || low > 0xDFFF) return Error("high surrogate without its pair");
               code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
             }
-            AppendUtf8(out, code);
+            AppendUtf8(static_cast<char32_t>(code), out);
             break;
           }
           default:

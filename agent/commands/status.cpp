@@ -3,6 +3,7 @@
 #include <iomanip>
 #include <ostream>
 
+#include "agent/api/api_options.h"
 #include "agent/commands/commands.h"
 #include "agent/runtime.h"
 #include "store/store.h"
@@ -111,9 +112,9 @@ void PrintText(const LoadedConfig& config, const store::StoreStats& stats, std::
 }  // namespace
 
 std::string ApiBaseUrl(const LoadedConfig& config) {
-  if (!config.values.Has("api.port") || !config.values.GetBool("api.enabled")) return "";
-  return "http://" + config.values.GetString("api.listen_address") + ":" +
-         config.values.GetString("api.port");
+  if (!config.values.GetBool("api.enabled")) return "";
+  auto options = ApiOptionsFrom(config.values, config.values.GetString("agent.data_dir"));
+  return options.ok() ? ApiBaseUrl(options->listen_address, options->port) : "";
 }
 
 int RunStatus(const LoadedConfig& config, bool json, std::ostream& out, std::ostream& err) {

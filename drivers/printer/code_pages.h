@@ -36,7 +36,4 @@ class CodePage {
 // (# $ @ [ \ ] ^ ` { | } ~). Unknown sets behave like 0 (USA).
 char32_t DecodeInternational(std::uint8_t charset, std::uint8_t byte);
 
-// Appends `code_point` to `out` as UTF-8 (invalid values become U+FFFD).
-void AppendUtf8(char32_t code_point, std::string& out);
-
 }  // namespace tillbridge::drivers

@@ -1,5 +1,7 @@
 #include "drivers/printer/escpos_decoder.h"
 
+#include "common/text.h"
+
 namespace tillbridge::drivers {
 namespace {
 

@@ -92,6 +92,31 @@ TEST_CASE("opt-out wins over opt-ins that are older or not explicit") {
   CHECK(store->consents().History("+14155550134").value().size() == 2);
 }
 
+TEST_CASE("an opt-out older than the current explicit opt-in does not undo it") {
+  tillbridge::testing::TempDir dir;
+  auto store = OpenStore(dir.File("t.db"));
+  // Opt-in at the counter at t=5000; a STOP sent at t=4000 is pulled later.
+  REQUIRE(store->consents().Record(Change(true, 5000)).value().changed);
+  auto late_stop = store->consents().Record(Change(false, 4000));
+  REQUIRE(late_stop.ok());
+  CHECK_FALSE(late_stop->changed);
+  CHECK(late_stop->note.find("explicit opt-in made after") != std::string::npos);
+  CHECK(StateOf(*store) == ConsentState::kOptedIn);
+  // A STOP at the same instant or later applies.
+  CHECK(store->consents().Record(Change(false, 5000)).value().changed);
+  CHECK(StateOf(*store) == ConsentState::kOptedOut);
+}
+
+TEST_CASE("an older opt-out still overrides an opt-in that was not explicit") {
+  tillbridge::testing::TempDir dir;
+  auto store = OpenStore(dir.File("t.db"));
+  auto imported = Change(true, 5000);
+  imported.is_explicit = false;
+  REQUIRE(store->consents().Record(imported).value().changed);
+  CHECK(store->consents().Record(Change(false, 4000)).value().changed);
+  CHECK(StateOf(*store) == ConsentState::kOptedOut);
+}
+
 TEST_CASE("double opt-in leaves the number pending until it is confirmed") {
   tillbridge::testing::TempDir dir;
   auto store = OpenStore(dir.File("t.db"));

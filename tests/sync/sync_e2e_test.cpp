@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <fstream>
 #include <thread>
 
@@ -455,4 +456,64 @@ TEST_CASE("with sync disabled nothing runs and status says so") {
   REQUIRE(service.Start().ok());
   CHECK(SyncKey(*store, "cloud.state") == "disabled");
   CHECK(SyncKey(*store, "webhook.state") == "disabled");
+}
+
+TEST_CASE(
+    "a STOP and a counter opt-in that cross in transit end the same at the cloud and the "
+    "register") {
+  testing::TempDir dir;
+  auto cloud = StartCloud(dir.path().string());
+  auto store = OpenStore(dir.File("a.db"));
+  constexpr const char* kOther = "+14155550199";
+  const auto cloud_state = [&](const std::string& phone, const std::string& purpose) {
+    std::string escaped = phone;
+    escaped.replace(0, 1, "%2B");
+    return cloud->Admin("GET", "/admin/contacts/" + escaped).json.Text(purpose);
+  };
+
+  // While the register is offline: kPhone texts STOP, then opts in again at
+  // the counter; kOther withdraws at the counter, then texts START.
+  REQUIRE(cloud->Admin("POST", "/admin/inbound-sms", R"({"phone":"+14155550134","text":"STOP"})")
+              .status == 200);
+  store::ConsentChange withdrawal;
+  withdrawal.phone = kOther;
+  withdrawal.purpose = store::ConsentPurpose::kTransactional;
+  withdrawal.granted = false;
+  withdrawal.method = "cashier_entry";
+  withdrawal.actor = "c-1";
+  withdrawal.occurred_at = store->clock().NowMillis();
+  REQUIRE(store->consents().Record(withdrawal).ok());
+  std::this_thread::sleep_for(20ms);  // the later acts are later by the clocks too
+  OptIn(*store, kPhone, true);
+  REQUIRE(cloud->Admin("POST", "/admin/inbound-sms", R"({"phone":"+14155550199","text":"START"})")
+              .status == 200);
+  CHECK(cloud_state(kPhone, "marketing") == "opted_out");
+  CHECK(cloud_state(kOther, "transactional") == "opted_in");
+
+  // Back online: each side receives the other's older act after its own
+  // newer one, and both settle on the newer act.
+  std::atomic<std::int64_t> changes_read{0};
+  sync::SyncService service(*store, cloud->SyncOptionsFor());
+  service.SetChangesListener([&](const store::ApplyReport& report) {
+    changes_read += report.applied + report.unchanged;
+  });
+  REQUIRE(service.Start().ok());
+  REQUIRE(Drained(*store));
+  // The STOP and the START, whether they changed anything or not.
+  REQUIRE(testing::WaitUntilTrue([&] { return changes_read.load() >= 2; }, 10s));
+  for (auto purpose : {store::ConsentPurpose::kTransactional, store::ConsentPurpose::kMarketing}) {
+    CAPTURE(store::ConsentPurposeName(purpose));
+    CHECK(StateOf(*store, kPhone, purpose) == store::ConsentState::kOptedIn);
+    CHECK(cloud_state(kPhone, std::string(store::ConsentPurposeName(purpose))) == "opted_in");
+  }
+  CHECK(StateOf(*store, kOther, store::ConsentPurpose::kTransactional) ==
+        store::ConsentState::kOptedIn);
+  CHECK(cloud_state(kOther, "transactional") == "opted_in");
+  // The older acts are still in the ledger's story only where they took
+  // effect: the register's withdrawal did, before START lifted it.
+  auto history = store->consents().History(kOther);
+  REQUIRE(history.ok());
+  REQUIRE(history->size() == 2);
+  CHECK(history->front().state == "opted_out");
+  CHECK(history->back().method == "sms_keyword");
 }

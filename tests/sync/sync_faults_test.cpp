@@ -1,9 +1,10 @@
 // 10,000 events through a cloud that fails 30 % of requests (errors, 429
 // with Retry-After, connections dropped before and after processing): the
 // cloud ends with exactly 10,000 distinct events and no effect twice.
+// TILLBRIDGE_TEST_SEED and TILLBRIDGE_TEST_FAILURE_RATE run it with other
+// values (docs/testing.md).
 #include <doctest/doctest.h>
 
-#include <random>
 
 #include "common/metrics.h"
 #include "store/consent_ledger.h"
@@ -21,18 +22,18 @@ TEST_CASE("10,000 events with 30% injected failures arrive exactly once") {
   constexpr std::int64_t kEvents = 10'000;
   constexpr int kCustomers = 100;
   constexpr int kConsenting = 20;
-  const char* env_seed = std::getenv("TILLBRIDGE_TEST_SEED");
-  const std::uint64_t seed =
-      env_seed ? std::strtoull(env_seed, nullptr, 10) : std::random_device{}();
-  MESSAGE("seed " << seed << " (set TILLBRIDGE_TEST_SEED to repeat)");
+  const std::uint64_t seed = testing::TestSeed();
+  const double failure_rate = testing::TestFailureRate(0.30);
+  MESSAGE("seed " << seed << ", failure rate " << failure_rate
+                  << " (set TILLBRIDGE_TEST_SEED / TILLBRIDGE_TEST_FAILURE_RATE to change)");
 
   testing::TempDir dir;
   testing::RefCloud::Options cloud_options;
   cloud_options.extra_args = {"--quiet", "--seed", std::to_string(seed % 1'000'000)};
   auto cloud = testing::RefCloud::Start(dir.path().string(), cloud_options);
   REQUIRE_MESSAGE(cloud.ok(), cloud.status().ToString());
-  REQUIRE((*cloud)->SetFaults(
-      R"({"error_rate":0.12,"drop_rate":0.14,"throttle_rate":0.04,"retry_after_seconds":1,"latency_ms":1,"latency_jitter_ms":4})"));
+  REQUIRE((*cloud)->SetFaults(testing::FaultsForRate(failure_rate)));
+  REQUIRE((*cloud)->SetFaults(R"({"latency_ms":1,"latency_jitter_ms":4})"));
 
   store::StoreOptions store_options;
   store_options.path = dir.File("agent.db");
@@ -79,11 +80,13 @@ TEST_CASE("10,000 events with 30% injected failures arrive exactly once") {
   CHECK(stats.Int("messages") == receipts);
   CHECK(stats.Int("effects") == receipts + kConsenting);
   // The faults really happened, and a repeat delivery really occurred.
-  CHECK(stats.Int("faults.error") > 0);
-  CHECK(stats.Int("faults.throttle") > 0);
-  CHECK(stats.Int("faults.drop_before") > 0);
-  CHECK(stats.Int("faults.drop_after") > 0);
-  CHECK(stats.Int("events_received") > stats.Int("events_distinct"));
+  if (failure_rate >= 0.05) {
+    CHECK(stats.Int("faults.error") > 0);
+    CHECK(stats.Int("faults.throttle") > 0);
+    CHECK(stats.Int("faults.drop_before") > 0);
+    CHECK(stats.Int("faults.drop_after") > 0);
+    CHECK(stats.Int("events_received") > stats.Int("events_distinct"));
+  }
   CHECK_MESSAGE(stats.Int("faults.early_retries") == 0,
                 (*cloud)->process().Output().substr(0, 4000));
   // Every event the cloud holds is one this store queued.

@@ -24,6 +24,8 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
+#include <random>
+#include <stdexcept>
 #include <sstream>
 #include <thread>
 
@@ -354,6 +356,55 @@ std::vector<store::Transaction> MakeSales(std::int64_t first, std::int64_t count
     sales.push_back(std::move(sale));
   }
   return sales;
+}
+
+namespace {
+
+// The whole of `name`'s value as a number, or nullopt when unset. A value
+// that is set but unusable throws, which doctest reports with the message.
+std::optional<double> NumberFromEnvironment(const char* name, double low, double high) {
+  const char* text = std::getenv(name);
+  if (text == nullptr || *text == '\0') return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const double value = std::strtod(text, &end);
+  if (errno != 0 || end == text || *end != '\0' || !(value >= low && value <= high)) {
+    std::ostringstream why;
+    why << name << "='" << text << "' is not a number from " << low << " to " << high;
+    throw std::invalid_argument(why.str());
+  }
+  return value;
+}
+
+}  // namespace
+
+std::uint64_t TestSeed() {
+  const char* text = std::getenv("TILLBRIDGE_TEST_SEED");
+  if (text == nullptr || *text == '\0') return std::random_device{}();
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long seed = std::strtoull(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || *text == '-') {
+    throw std::invalid_argument(std::string("TILLBRIDGE_TEST_SEED='") + text +
+                                "' is not a whole number");
+  }
+  return seed;
+}
+
+double TestFailureRate(double fallback) {
+  return NumberFromEnvironment("TILLBRIDGE_TEST_FAILURE_RATE", 0.0, 0.9).value_or(fallback);
+}
+
+int TestKills(int fallback) {
+  return static_cast<int>(
+      NumberFromEnvironment("TILLBRIDGE_TEST_KILLS", 1, 1000).value_or(fallback));
+}
+
+std::string FaultsForRate(double rate) {
+  std::ostringstream json;
+  json << R"({"error_rate":)" << rate * 0.40 << R"(,"drop_rate":)" << rate * 0.47
+       << R"(,"throttle_rate":)" << rate * 0.13 << R"(,"retry_after_seconds":1})";
+  return json.str();
 }
 
 std::string BinaryPath(const std::string& relative) {

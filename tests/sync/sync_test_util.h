@@ -139,6 +139,22 @@ std::vector<store::Transaction> MakeSales(std::int64_t first, std::int64_t count
                                           UnixMillis occurred_at);
 std::string CustomerPhone(int index);
 
+// Knobs for running the soak tests again with other values (see
+// docs/testing.md). Each reads its environment variable once per call and
+// stops the test with a clear message when the value is not usable.
+//   TILLBRIDGE_TEST_SEED          random seed (a fresh one when unset)
+//   TILLBRIDGE_TEST_FAILURE_RATE  share of cloud requests that fail, 0 to 0.9
+//   TILLBRIDGE_TEST_KILLS         how many times the kill test SIGKILLs
+std::uint64_t TestSeed();
+double TestFailureRate(double fallback);
+int TestKills(int fallback);
+
+// Reference-cloud fault settings (PUT /admin/faults) that fail `rate` of
+// requests: 40 % of the failures are 5xx errors, 47 % dropped connections
+// (half before, half after the cloud processed the request) and 13 % 429s
+// with a one-second Retry-After.
+std::string FaultsForRate(double rate);
+
 // Path of a built binary under TILLBRIDGE_BINARY_DIR.
 std::string BinaryPath(const std::string& relative);
 

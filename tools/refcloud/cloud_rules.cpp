@@ -50,13 +50,18 @@ UnixMillis& StateTimeOf(Contact& contact, const std::string& purpose) {
   return purpose == "marketing" ? contact.marketing_at : contact.transactional_at;
 }
 
-// The same opt-out-wins rule the agent's ledger applies: an opt-out always
-// applies; an opt-in lifts an opt-out only when explicit and newer.
+// The same opt-out-wins rule the agent's ledger applies: an opt-in lifts an
+// opt-out only when explicit and newer; an opt-out applies unless it is older
+// than the opt-in in force (every opt-in the cloud holds is explicit), so the
+// outcome does not depend on which of the two arrived first.
 bool ApplyConsent(Contact& contact, const std::string& purpose, const std::string& state,
                   UnixMillis at, bool is_explicit) {
   std::string& current = StateOf(contact, purpose);
   UnixMillis& since = StateTimeOf(contact, purpose);
   if (state != "opted_out" && current == "opted_out" && (!is_explicit || at <= since)) return false;
+  if (state == "opted_out" && (current == "opted_in" || current == "pending") && at < since) {
+    return false;
+  }
   if (state == "pending" && current == "opted_in") return false;
   if (state == current) return false;
   current = state;

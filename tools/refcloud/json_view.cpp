@@ -2,33 +2,10 @@
 
 #include <charconv>
 
+#include "common/text.h"
+
 namespace tillbridge::refcloud {
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void AppendUtf8(std::string& out, std::uint32_t code) {
-  if (code < 0x80) {
-    out.push_back(static_cast<char>(code));
-  } else if (code < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (code >> 6)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  } else if (code < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (code >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (code >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  }
-}
 
 // Resolves escapes in the text between a string's quotes (already checked
 // by the parser, so every escape here is well formed).
@@ -60,19 +37,19 @@ std::string Unescape(std::string_view body) {
       case 'u': {
         std::uint32_t code = 0;
         for (int k = 1; k <= 4; ++k)
-          code = code * 16 + static_cast<std::uint32_t>(HexValue(body[i + k]));
+          code = code * 16 + static_cast<std::uint32_t>(HexDigitValue(body[i + k]));
         i += 4;
         if (code >= 0xD800 && code < 0xDC00 && i + 6 < body.size() &&
             body.substr(i + 1, 2) == "\\u") {
           std::uint32_t low = 0;
           for (int k = 3; k <= 6; ++k)
-            low = low * 16 + static_cast<std::uint32_t>(HexValue(body[i + k]));
+            low = low * 16 + static_cast<std::uint32_t>(HexDigitValue(body[i + k]));
           if (low >= 0xDC00 && low < 0xE000) {
             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
             i += 6;
           }
         }
-        AppendUtf8(out, code);
+        AppendUtf8(static_cast<char32_t>(code), out);
         break;
       }
       default:
@@ -130,7 +107,7 @@ class Parser {
         const char kind = text_[pos_];
         if (kind == 'u') {
           for (int k = 1; k <= 4; ++k) {
-            if (pos_ + k >= text_.size() || HexValue(text_[pos_ + k]) < 0)
+            if (pos_ + k >= text_.size() || HexDigitValue(text_[pos_ + k]) < 0)
               return Fail("bad \\u escape");
           }
           pos_ += 4;

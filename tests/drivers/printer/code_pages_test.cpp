@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "common/text.h"
+
 namespace tillbridge::drivers {
 namespace {
 
@@ -45,19 +47,6 @@ TEST_CASE("ESC R international sets replace the national positions only") {
   CHECK(DecodeInternational(8, '\\') == U'¥');    // Japan
   CHECK(DecodeInternational(2, 'A') == U'A');     // not a national position
   CHECK(DecodeInternational(250, '#') == U'#');   // unknown set behaves like USA
-}
-
-TEST_CASE("AppendUtf8 encodes every plane and replaces invalid code points") {
-  std::string out;
-  AppendUtf8(U'A', out);
-  AppendUtf8(U'é', out);
-  AppendUtf8(U'€', out);
-  AppendUtf8(U'\U0001F600', out);
-  CHECK(out == "Aé€\xF0\x9F\x98\x80");
-  out.clear();
-  AppendUtf8(0xD800, out);
-  AppendUtf8(0x110000, out);
-  CHECK(out == "\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
 }  // namespace
