@@ -6,8 +6,7 @@ namespace tillbridge::agent {
 namespace {
 
 const std::set<std::string>& ValueOptions() {
-  static const std::set<std::string> options = {"config", "format", "output", "pidfile",
-                                                "umask"};
+  static const std::set<std::string> options = {"config", "format", "output", "pidfile", "umask"};
   return options;
 }
 

@@ -11,7 +11,7 @@
 namespace tillbridge::agent {
 
 struct CommandLine {
-  std::vector<std::string> words;            // "consents", "export"
+  std::vector<std::string> words;             // "consents", "export"
   std::map<std::string, std::string> values;  // "config" -> "FILE"
   std::set<std::string> flags;                // "json", "help"
   std::vector<std::string> passthrough;       // options for ServerApplication

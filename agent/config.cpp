@@ -43,17 +43,23 @@ std::string Suggestion(const std::string& key, const std::vector<ConfigKeySpec>&
 
 std::string TypeName(const ConfigKeySpec& spec) {
   switch (spec.type) {
-    case ConfigType::kString: return "string";
-    case ConfigType::kInt: return "integer";
-    case ConfigType::kBool: return "boolean";
-    case ConfigType::kDuration: return "duration";
-    case ConfigType::kPath: return "path";
+    case ConfigType::kString:
+      return "string";
+    case ConfigType::kInt:
+      return "integer";
+    case ConfigType::kBool:
+      return "boolean";
+    case ConfigType::kDuration:
+      return "duration";
+    case ConfigType::kPath:
+      return "path";
     case ConfigType::kEnum: {
       std::string out;
       for (const auto& choice : spec.choices) out += (out.empty() ? "" : " \\| ") + choice;
       return out;
     }
-    case ConfigType::kSecret: return "secret";
+    case ConfigType::kSecret:
+      return "secret";
   }
   return "string";
 }
@@ -69,25 +75,50 @@ std::vector<ConfigKeySpec> EnvSpecs(const std::vector<ConfigKeySpec>& keys) {
 
 const std::vector<ConfigKeySpec>& CoreConfigKeys() {
   static const std::vector<ConfigKeySpec> keys = {
-      {"agent.store_id", ConfigType::kString, "store-1",
-       "This store's id, as the cloud knows it. Part of every event id.", {}, 0, 0, true},
-      {"agent.terminal_id", ConfigType::kString, "terminal-1",
-       "This terminal's id within the store.", {}, 0, 0, true},
+      {"agent.store_id",
+       ConfigType::kString,
+       "store-1",
+       "This store's id, as the cloud knows it. Part of every event id.",
+       {},
+       0,
+       0,
+       true},
+      {"agent.terminal_id",
+       ConfigType::kString,
+       "terminal-1",
+       "This terminal's id within the store.",
+       {},
+       0,
+       0,
+       true},
       {"agent.data_dir", ConfigType::kPath, "/var/lib/tillbridge",
        "Folder for the store (tillbridge.db), the API token and spool files. Created if missing."},
       {"agent.default_region", ConfigType::kString, "US",
        "ISO 3166-1 region for phone numbers written without a country code (US, GB, DE, ...)."},
-      {"log.level", ConfigType::kEnum, "information", "Lowest level written to the logs.",
+      {"log.level",
+       ConfigType::kEnum,
+       "information",
+       "Lowest level written to the logs.",
        {"debug", "information", "warning", "error"}},
       {"log.console", ConfigType::kBool, "true",
        "Log to standard error (the journal, under systemd)."},
       {"log.file", ConfigType::kPath, "",
        "Log file; empty for none. Rotated by size; phone numbers are always masked."},
-      {"log.rotate_size", ConfigType::kInt, "10",
-       "Rotate the log file when it reaches this many MiB.", {}, 1, 1024},
+      {"log.rotate_size",
+       ConfigType::kInt,
+       "10",
+       "Rotate the log file when it reaches this many MiB.",
+       {},
+       1,
+       1024},
       {"log.keep", ConfigType::kInt, "5", "Rotated log files to keep.", {}, 1, 100},
-      {"store.busy_timeout", ConfigType::kDuration, "5s",
-       "How long a store write waits for another writer before failing.", {}, 100, 600'000},
+      {"store.busy_timeout",
+       ConfigType::kDuration,
+       "5s",
+       "How long a store write waits for another writer before failing.",
+       {},
+       100,
+       600'000},
   };
   return keys;
 }
@@ -95,7 +126,9 @@ const std::vector<ConfigKeySpec>& CoreConfigKeys() {
 std::string EnvNameFor(const std::string& key) {
   std::string out = "TILLBRIDGE_";
   for (char c : key) {
-    out.push_back(c == '.' || c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    out.push_back(c == '.' || c == '-'
+                      ? '_'
+                      : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
   }
   return out;
 }
@@ -152,9 +185,9 @@ Result<LoadedConfig> LoadConfig(const std::string& path, const std::vector<Confi
     if (it == by_env.end()) {
       // Only a variable inside a known section (TILLBRIDGE_LOG_...) is meant
       // as a key; others (TILLBRIDGE_CONFIG, ...) are not ours to judge.
-      const bool in_section = std::any_of(
-          section_prefixes.begin(), section_prefixes.end(),
-          [&](const std::string& prefix) { return name.rfind(prefix, 0) == 0; });
+      const bool in_section =
+          std::any_of(section_prefixes.begin(), section_prefixes.end(),
+                      [&](const std::string& prefix) { return name.rfind(prefix, 0) == 0; });
       if (!in_section) continue;
       return Status::InvalidArgument("environment variable " + name +
                                      " does not name a config key" +
@@ -174,11 +207,11 @@ Result<LoadedConfig> LoadConfig(const std::string& path, const std::vector<Confi
     Status valid = ValidateConfigValue(spec, value);
     if (!valid.ok()) {
       const std::string& origin = config.origins[spec.key];
-      return Status::InvalidArgument((origin == "default" ? path : origin) + ": key '" +
-                                     spec.key + "': " + valid.message());
+      return Status::InvalidArgument((origin == "default" ? path : origin) + ": key '" + spec.key +
+                                     "': " + valid.message());
     }
-    if (spec.type == ConfigType::kPath && config.origins[spec.key] != "default" &&
-        !value.empty() && std::filesystem::path(value).is_relative()) {
+    if (spec.type == ConfigType::kPath && config.origins[spec.key] != "default" && !value.empty() &&
+        std::filesystem::path(value).is_relative()) {
       value = (std::filesystem::path(config.base_dir) / value).lexically_normal().string();
     }
   }
@@ -186,8 +219,8 @@ Result<LoadedConfig> LoadConfig(const std::string& path, const std::vector<Confi
   // live in the data folder, wherever the config file is.
   for (const auto& spec : keys) {
     std::string& value = values[spec.key];
-    if (spec.type == ConfigType::kPath && config.origins[spec.key] == "default" &&
-        !value.empty() && std::filesystem::path(value).is_relative()) {
+    if (spec.type == ConfigType::kPath && config.origins[spec.key] == "default" && !value.empty() &&
+        std::filesystem::path(value).is_relative()) {
       value = (std::filesystem::path(values["agent.data_dir"]) / value).lexically_normal().string();
     }
   }
@@ -219,7 +252,8 @@ std::string ConfigReferenceMarkdown(const std::vector<ConfigKeySpec>& keys) {
     const std::string this_section = spec.key.substr(0, spec.key.find('.'));
     if (this_section != section) {
       section = this_section;
-      out += "\n## [" + section + "]\n\n| key | type | default | description |\n|---|---|---|---|\n";
+      out +=
+          "\n## [" + section + "]\n\n| key | type | default | description |\n|---|---|---|---|\n";
     }
     std::string default_text = spec.default_value.empty() ? "—" : "`" + spec.default_value + "`";
     if (spec.type == ConfigType::kSecret && !spec.default_value.empty()) default_text = "(secret)";

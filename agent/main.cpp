@@ -33,8 +33,11 @@ class AgentApplication : public Poco::Util::ServerApplication {
     ServerApplication::defineOptions(options);
     // Accepted here so that ServerApplication's own parser does not reject
     // them; the values were already read by ParseCommandLine.
-    options.addOption(Poco::Util::Option("config", "c").argument("FILE").required(false)
-                          .repeatable(false).noArgument());
+    options.addOption(Poco::Util::Option("config", "c")
+                          .argument("FILE")
+                          .required(false)
+                          .repeatable(false)
+                          .noArgument());
   }
 
   int main(const std::vector<std::string>&) override {
@@ -121,7 +124,8 @@ int Dispatch(int argc, char** argv) {
     std::cerr << "tillbridge: " << config.status().message() << "\n";
     return kExitUsage;
   }
-  if (command == "status") return RunStatus(*config, line.flags.count("json") > 0, std::cout, std::cerr);
+  if (command == "status")
+    return RunStatus(*config, line.flags.count("json") > 0, std::cout, std::cerr);
   if (command == "doctor") return RunDoctor(*config, std::cout);
   if (command == "api-token") return RunApiToken(*config, line, std::cout, std::cerr);
   return RunConsents(*config, line, std::cout, std::cerr);

@@ -43,8 +43,8 @@ Result<std::unique_ptr<store::Store>> OpenConfiguredStore(const LoadedConfig& co
   if (create_dir) {
     std::filesystem::create_directories(dir, error);
     if (error) {
-      return Status::IoError("cannot create data folder " + dir.string() + ": " +
-                             error.message() + " (set agent.data_dir to a writable folder)");
+      return Status::IoError("cannot create data folder " + dir.string() + ": " + error.message() +
+                             " (set agent.data_dir to a writable folder)");
     }
   } else if (!std::filesystem::exists(dir / "tillbridge.db", error)) {
     return Status::NotFound("no store at " + (dir / "tillbridge.db").string() +
@@ -84,7 +84,8 @@ Status StartSources(RuntimeParts& parts) {
     parts.description.push_back("source '" + options->name + "': POS database, profile " +
                                 options->profile + ", polling every " +
                                 std::to_string(options->poll_interval.count()) + " ms");
-    parts.sources.push_back(std::make_unique<SourceRunner>(std::move(source).value(), *parts.store));
+    parts.sources.push_back(
+        std::make_unique<SourceRunner>(std::move(source).value(), *parts.store));
   }
   if (values.GetBool("printer.enabled")) {
     auto options = drivers::PrinterTapOptionsFrom(values);
@@ -94,9 +95,8 @@ Status StartSources(RuntimeParts& parts) {
     drivers::PrinterTap* raw = tap->get();
     TB_RETURN_IF_ERROR(raw->Start());
     parts.printer_tap = raw;
-    parts.description.push_back("source '" + std::string(raw->Name()) +
-                                "': receipt printer tap (" + values.GetString("printer.mode") +
-                                ")");
+    parts.description.push_back("source '" + std::string(raw->Name()) + "': receipt printer tap (" +
+                                values.GetString("printer.mode") + ")");
     parts.sources.push_back(std::make_unique<SourceRunner>(std::move(tap).value(), *parts.store));
   }
   for (auto& runner : parts.sources) runner->Start();
@@ -152,9 +152,8 @@ Result<std::unique_ptr<Runtime>> Runtime::Start(const LoadedConfig& config) {
   if (!opened.ok()) return opened.status();
   parts->store = std::move(opened).value();
   parts->description.push_back("store " + StorePath(config) + " (agent " +
-                               parts->store->agent_id() + ", store " +
-                               parts->store->store_id() + ", terminal " +
-                               parts->store->terminal_id() + ")");
+                               parts->store->agent_id() + ", store " + parts->store->store_id() +
+                               ", terminal " + parts->store->terminal_id() + ")");
   store::Store* store = parts->store.get();
   MetricsRegistry::Global().SetCallback(
       "tillbridge_outbox_depth", "Events waiting for the cloud to acknowledge them",

@@ -9,8 +9,8 @@
 
 namespace tillbridge::agent {
 
-SourceRunner::SourceRunner(std::unique_ptr<drivers::TransactionSource> source,
-                           store::Store& store, SourceRunnerOptions options)
+SourceRunner::SourceRunner(std::unique_ptr<drivers::TransactionSource> source, store::Store& store,
+                           SourceRunnerOptions options)
     : source_(std::move(source)), store_(store), options_(options) {
   state_.name = std::string(source_->Name());
 }

@@ -164,7 +164,8 @@ std::pair<Latency, Latency> PtyRun(const std::string& dir, const PhoneNormalizer
   options.serial.printer.path = dir + "/printer-tap";
   auto tap = PrinterTap::Create(options, phones);
   if (!tap.ok() || !(*tap)->Start().ok()) return {};
-  for (int i = 0; i < 200 && !((*tap)->Details().printer_connected && (*tap)->Details().pos_connected); ++i) {
+  for (int i = 0;
+       i < 200 && !((*tap)->Details().printer_connected && (*tap)->Details().pos_connected); ++i) {
     std::this_thread::sleep_for(10ms);
   }
   auto pos = OpenPty(dir + "/pos-app");
@@ -176,11 +177,20 @@ std::pair<Latency, Latency> PtyRun(const std::string& dir, const PhoneNormalizer
 }
 
 std::string TextStream(std::size_t bytes) {
-  std::string one = "\x1b@\x1bt\x13\x1b" "a\x01\x1d!\x11" "CORNER MARKET\n\x1d!\x00\x1b" "a\x00"
-                    "Receipt: 100101\nDate: 2026-03-14 15:09\n";
-  for (int i = 0; i < 20; ++i) one += std::to_string(i) + " x Caf\x82 cr\x8ame @3.49              6.98\n";
+  std::string one =
+      "\x1b@\x1bt\x13\x1b"
+      "a\x01\x1d!\x11"
+      "CORNER MARKET\n\x1d!\x00\x1b"
+      "a\x00"
+      "Receipt: 100101\nDate: 2026-03-14 15:09\n";
+  for (int i = 0; i < 20; ++i)
+    one += std::to_string(i) + " x Caf\x82 cr\x8ame @3.49              6.98\n";
   one += "TOTAL                                  69.80\nVISA 4111 1111 1111 1111\n";
-  one += std::string("\x1dk\x02" "000000100101\0", 16) + "\x1dVB\x03";
+  one += std::string(
+             "\x1dk\x02"
+             "000000100101\0",
+             16) +
+         "\x1dVB\x03";
   std::string stream;
   while (stream.size() < bytes) stream += one;
   return stream;
@@ -208,7 +218,8 @@ double DecodeMbPerSecond(const std::string& stream) {
 }
 
 double ReceiptsPerSecond(const PhoneNormalizer& phones) {
-  auto templates = LoadReceiptTemplates(std::string(TILLBRIDGE_SOURCE_DIR) + "/examples/receipt-templates");
+  auto templates =
+      LoadReceiptTemplates(std::string(TILLBRIDGE_SOURCE_DIR) + "/examples/receipt-templates");
   if (!templates.ok()) return 0;
   auto extractor = ReceiptExtractor::Create(std::move(*templates), ExtractorOptions{}, phones);
   if (!extractor.ok()) return 0;
@@ -229,7 +240,8 @@ int main(int argc, char** argv) {
   using namespace tillbridge::drivers;
   const int runs = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
   const std::string dir = (std::filesystem::temp_directory_path() /
-                           ("tillbridge-printer-bench-" + std::to_string(::getpid()))).string();
+                           ("tillbridge-printer-bench-" + std::to_string(::getpid())))
+                              .string();
   std::filesystem::create_directories(dir);
   tillbridge::PhoneNormalizer phones("US");
 
@@ -257,14 +269,18 @@ int main(int argc, char** argv) {
   std::printf("printer_bench: medians of %d runs, %d chunks of %zu bytes per latency run\n\n", runs,
               kChunks, kChunkBytes);
   std::printf("%-44s %12s %12s\n", "passthrough latency per chunk (us)", "p50", "p99");
-  std::printf("%-44s %12.1f %12.1f\n", "tcp direct POS->printer", Median(tcp_direct50), Median(tcp_direct99));
+  std::printf("%-44s %12.1f %12.1f\n", "tcp direct POS->printer", Median(tcp_direct50),
+              Median(tcp_direct99));
   std::printf("%-44s %12.1f %12.1f\n", "tcp through the tap", Median(tcp_tap50), Median(tcp_tap99));
-  std::printf("%-44s %12.1f %12.1f\n", "tcp added by the tap", Median(tcp_tap50) - Median(tcp_direct50),
-              Median(tcp_tap99) - Median(tcp_direct99));
-  std::printf("%-44s %12.1f %12.1f\n", "pty one socat pair (no tap)", Median(pty_direct50), Median(pty_direct99));
-  std::printf("%-44s %12.1f %12.1f\n", "pty two socat pairs + tap", Median(pty_tap50), Median(pty_tap99));
+  std::printf("%-44s %12.1f %12.1f\n", "tcp added by the tap",
+              Median(tcp_tap50) - Median(tcp_direct50), Median(tcp_tap99) - Median(tcp_direct99));
+  std::printf("%-44s %12.1f %12.1f\n", "pty one socat pair (no tap)", Median(pty_direct50),
+              Median(pty_direct99));
+  std::printf("%-44s %12.1f %12.1f\n", "pty two socat pairs + tap", Median(pty_tap50),
+              Median(pty_tap99));
   std::printf("%-44s %12.1f %12.1f\n", "pty added by the tap (minus 2nd pair)",
-              Median(pty_tap50) - 2 * Median(pty_direct50), Median(pty_tap99) - 2 * Median(pty_direct99));
+              Median(pty_tap50) - 2 * Median(pty_direct50),
+              Median(pty_tap99) - 2 * Median(pty_direct99));
   std::printf("\n%-44s %12s\n", "decoder", "median");
   std::printf("%-44s %12.1f\n", "text-heavy ESC/POS (MB/s)", Median(text_mbs));
   std::printf("%-44s %12.1f\n", "image-heavy ESC/POS, GS v 0 (MB/s)", Median(image_mbs));

@@ -80,8 +80,10 @@ int main(int argc, char** argv) {
   int runs = 5;
   std::string dir = std::filesystem::temp_directory_path() / "tillbridge-store-bench";
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
+    if (!std::strcmp(argv[i], "--runs") && i + 1 < argc)
+      runs = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--dir") && i + 1 < argc)
+      dir = argv[++i];
     else {
       std::printf("usage: store_bench [--runs N] [--dir PATH]\n");
       return 2;

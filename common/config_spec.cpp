@@ -37,14 +37,18 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   if (!number.ok()) return number.status();
   const std::string unit = Lower(text.substr(digits));
   std::int64_t factor = 0;
-  if (unit.empty() || unit == "ms") factor = 1;
-  else if (unit == "s") factor = 1000;
-  else if (unit == "m" || unit == "min") factor = 60'000;
-  else if (unit == "h") factor = 3'600'000;
-  else if (unit == "d") factor = 86'400'000;
+  if (unit.empty() || unit == "ms")
+    factor = 1;
+  else if (unit == "s")
+    factor = 1000;
+  else if (unit == "m" || unit == "min")
+    factor = 60'000;
+  else if (unit == "h")
+    factor = 3'600'000;
+  else if (unit == "d")
+    factor = 86'400'000;
   if (factor == 0) {
-    return Status::InvalidArgument("unknown duration unit '" + unit +
-                                   "' (use ms, s, m, h or d)");
+    return Status::InvalidArgument("unknown duration unit '" + unit + "' (use ms, s, m, h or d)");
   }
   if (*number > INT64_MAX / factor) return Status::InvalidArgument("duration is too large");
   return std::chrono::milliseconds(*number * factor);
@@ -64,7 +68,8 @@ Status ValidateConfigValue(const ConfigKeySpec& spec, std::string_view value) {
     case ConfigType::kPath:
       if (spec.required && value.empty()) return Status::InvalidArgument("must not be empty");
       return Status::Ok();
-    case ConfigType::kBool: return ParseBool(value).status().ok() ? Status::Ok() : ParseBool(value).status();
+    case ConfigType::kBool:
+      return ParseBool(value).status().ok() ? Status::Ok() : ParseBool(value).status();
     case ConfigType::kInt: {
       auto number = ParseInt(value);
       if (!number.ok()) return number.status();

@@ -50,8 +50,7 @@ Result<bool> ParseBool(std::string_view text);
 class ConfigValues {
  public:
   ConfigValues() = default;
-  explicit ConfigValues(std::map<std::string, std::string> values)
-      : values_(std::move(values)) {}
+  explicit ConfigValues(std::map<std::string, std::string> values) : values_(std::move(values)) {}
 
   bool Has(std::string_view key) const;
   std::string GetString(std::string_view key) const;

@@ -51,9 +51,12 @@ std::string MetricsRegistry::RenderPrometheus() const {
       out += "# TYPE " + base + " " + entry.type + "\n";
     }
     std::int64_t value = 0;
-    if (entry.counter) value = entry.counter->Value();
-    else if (entry.gauge) value = entry.gauge->Value();
-    else if (entry.read) value = entry.read();
+    if (entry.counter)
+      value = entry.counter->Value();
+    else if (entry.gauge)
+      value = entry.gauge->Value();
+    else if (entry.read)
+      value = entry.read();
     out += name + " " + std::to_string(value) + "\n";
   }
   return out;

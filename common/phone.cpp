@@ -12,14 +12,18 @@ namespace {
 using i18n::phonenumbers::PhoneNumber;
 using i18n::phonenumbers::PhoneNumberUtil;
 
-std::string ValidationReason(PhoneNumberUtil::ValidationResult result,
-                             const std::string& region) {
+std::string ValidationReason(PhoneNumberUtil::ValidationResult result, const std::string& region) {
   switch (result) {
-    case PhoneNumberUtil::INVALID_COUNTRY_CODE: return "unknown country calling code";
-    case PhoneNumberUtil::TOO_SHORT: return "too short for region " + region;
-    case PhoneNumberUtil::TOO_LONG: return "too long for region " + region;
-    case PhoneNumberUtil::INVALID_LENGTH: return "wrong number of digits for region " + region;
-    default: return "not a valid phone number for region " + region;
+    case PhoneNumberUtil::INVALID_COUNTRY_CODE:
+      return "unknown country calling code";
+    case PhoneNumberUtil::TOO_SHORT:
+      return "too short for region " + region;
+    case PhoneNumberUtil::TOO_LONG:
+      return "too long for region " + region;
+    case PhoneNumberUtil::INVALID_LENGTH:
+      return "wrong number of digits for region " + region;
+    default:
+      return "not a valid phone number for region " + region;
   }
 }
 
@@ -108,7 +112,8 @@ std::string MaskPhonesInText(std::string_view text) {
         if (std::isdigit(e)) {
           ++digit_count;
           last_digit = end;
-        } else if (!(e == '+' && end == i) && std::string_view("-(). ").find(static_cast<char>(e)) == std::string_view::npos) {
+        } else if (!(e == '+' && end == i) &&
+                   std::string_view("-(). ").find(static_cast<char>(e)) == std::string_view::npos) {
           break;
         }
         ++end;

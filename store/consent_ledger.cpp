@@ -78,12 +78,11 @@ Result<std::pair<std::int64_t, std::string>> LoadHead(Database& db) {
 }
 
 // Decides the state a change leads to, or explains why it changes nothing.
-ConsentState Decide(const ConsentChange& change, const ConsentRecord& current,
-                    std::string* note) {
+ConsentState Decide(const ConsentChange& change, const ConsentRecord& current, std::string* note) {
   if (!change.granted) {
     if (current.state == ConsentState::kOptedOut) *note = "already opted out";
-    const bool opted_in = current.state == ConsentState::kOptedIn ||
-                          current.state == ConsentState::kPending;
+    const bool opted_in =
+        current.state == ConsentState::kOptedIn || current.state == ConsentState::kPending;
     if (opted_in && current.is_explicit && change.occurred_at < current.changed_at) {
       *note = "opt-in stands: it is an explicit opt-in made after this opt-out";
       return current.state;
@@ -117,8 +116,8 @@ ConsentState Decide(const ConsentChange& change, const ConsentRecord& current,
 std::string ConsentLedger::RowHash(const LedgerRow& row) {
   std::string text = row.prev_hash;
   for (const std::string& field :
-       {std::to_string(row.seq), row.phone, row.purpose, row.state, row.previous_state,
-        row.method, row.actor, row.store_id, row.terminal_id, std::to_string(row.occurred_at),
+       {std::to_string(row.seq), row.phone, row.purpose, row.state, row.previous_state, row.method,
+        row.actor, row.store_id, row.terminal_id, std::to_string(row.occurred_at),
         std::to_string(row.recorded_at), row.disclosure_hash, row.detail}) {
     text.push_back('\x1f');
     text += field;
@@ -232,8 +231,9 @@ Result<ConsentOutcome> ConsentLedger::RecordLocked(const ConsentChange& change) 
     const std::string type = "consent.changed";
     const std::string event_id = MakeEventId(core_.options.store_id, "consent",
                                              row.phone + "/" + row.purpose, type, row.seq);
-    const EventEnvelope envelope{event_id, type, row.occurred_at, core_.options.store_id,
-                                 core_.options.terminal_id, "consent"};
+    const EventEnvelope envelope{
+        event_id, type, row.occurred_at, core_.options.store_id, core_.options.terminal_id,
+        "consent"};
     auto queue = db.Prepare(
         "INSERT INTO outbox (event_id, type, occurred_at, customer_key, payload, created_at) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (event_id) DO NOTHING");
@@ -321,10 +321,10 @@ Result<ChainReport> ConsentLedger::Verify() {
     ++report.rows_checked;
     if (row.prev_hash != prev_hash) {
       report.first_bad_seq = row.seq;
-      report.reason = row.seq != prev_seq + 1
-                          ? "a row before it is missing (seq jumps from " +
-                                std::to_string(prev_seq) + ")"
-                          : "it does not link to the row before it (inserted or reordered)";
+      report.reason =
+          row.seq != prev_seq + 1
+              ? "a row before it is missing (seq jumps from " + std::to_string(prev_seq) + ")"
+              : "it does not link to the row before it (inserted or reordered)";
       return report;
     }
     if (RowHash(row) != row.row_hash) {

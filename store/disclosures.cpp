@@ -48,7 +48,8 @@ Result<Disclosure> Disclosures::Install(ConsentPurpose purpose, const std::strin
   d.hash = Sha256Hex(std::string(ConsentPurposeName(purpose)) + '\x1f' + version + '\x1f' +
                      frequency + '\x1f' + text);
   std::lock_guard lock(core_.mutex);
-  auto same = core_.db->Prepare("SELECT hash, installed_at FROM disclosures WHERE purpose = ?1 AND version = ?2");
+  auto same = core_.db->Prepare(
+      "SELECT hash, installed_at FROM disclosures WHERE purpose = ?1 AND version = ?2");
   if (!same.ok()) return same.status();
   same->Bind(1, ConsentPurposeName(purpose)).Bind(2, version);
   auto row = same->Step();

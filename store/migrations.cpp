@@ -182,10 +182,10 @@ Status Migrate(Database& db, int target) {
   auto current = db.QueryInt("PRAGMA user_version");
   if (!current.ok()) return current.status();
   if (*current > LatestSchemaVersion()) {
-    return Status::FailedPrecondition(
-        "store schema version " + std::to_string(*current) +
-        " is newer than this build understands (" + std::to_string(LatestSchemaVersion()) +
-        "); install a newer tillbridge");
+    return Status::FailedPrecondition("store schema version " + std::to_string(*current) +
+                                      " is newer than this build understands (" +
+                                      std::to_string(LatestSchemaVersion()) +
+                                      "); install a newer tillbridge");
   }
   for (int version = static_cast<int>(*current); version < target; ++version) {
     TransactionGuard txn(db);

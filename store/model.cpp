@@ -6,20 +6,28 @@ namespace tillbridge::store {
 
 std::string_view EventTypeFor(TransactionKind kind) {
   switch (kind) {
-    case TransactionKind::kSale: return "transaction.completed";
-    case TransactionKind::kRefund: return "transaction.refunded";
-    case TransactionKind::kVoid: return "transaction.voided";
-    case TransactionKind::kAbandoned: return "basket.abandoned";
+    case TransactionKind::kSale:
+      return "transaction.completed";
+    case TransactionKind::kRefund:
+      return "transaction.refunded";
+    case TransactionKind::kVoid:
+      return "transaction.voided";
+    case TransactionKind::kAbandoned:
+      return "basket.abandoned";
   }
   return "transaction.completed";
 }
 
 std::string_view TransactionKindName(TransactionKind kind) {
   switch (kind) {
-    case TransactionKind::kSale: return "sale";
-    case TransactionKind::kRefund: return "refund";
-    case TransactionKind::kVoid: return "void";
-    case TransactionKind::kAbandoned: return "abandoned";
+    case TransactionKind::kSale:
+      return "sale";
+    case TransactionKind::kRefund:
+      return "refund";
+    case TransactionKind::kVoid:
+      return "void";
+    case TransactionKind::kAbandoned:
+      return "abandoned";
   }
   return "sale";
 }
@@ -44,10 +52,14 @@ std::optional<ConsentPurpose> ParseConsentPurpose(std::string_view name) {
 
 std::string_view ConsentStateName(ConsentState state) {
   switch (state) {
-    case ConsentState::kNone: return "none";
-    case ConsentState::kPending: return "pending";
-    case ConsentState::kOptedIn: return "opted_in";
-    case ConsentState::kOptedOut: return "opted_out";
+    case ConsentState::kNone:
+      return "none";
+    case ConsentState::kPending:
+      return "pending";
+    case ConsentState::kOptedIn:
+      return "opted_in";
+    case ConsentState::kOptedOut:
+      return "opted_out";
   }
   return "none";
 }
@@ -60,9 +72,8 @@ std::optional<ConsentState> ParseConsentState(std::string_view name) {
   return std::nullopt;
 }
 
-std::string MakeEventId(std::string_view store_id, std::string_view source,
-                        std::string_view pos_id, std::string_view event_type,
-                        std::int64_t revision) {
+std::string MakeEventId(std::string_view store_id, std::string_view source, std::string_view pos_id,
+                        std::string_view event_type, std::int64_t revision) {
   // Unit separators keep ("ab","c") and ("a","bc") apart.
   std::string key;
   key.append(store_id).push_back('\x1f');

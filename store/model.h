@@ -78,8 +78,7 @@ struct OutboxEvent {
 
 // Deterministic event id from (store id, source, POS-side id, event type,
 // revision): 32 lower-case hex characters of SHA-256.
-std::string MakeEventId(std::string_view store_id, std::string_view source,
-                        std::string_view pos_id, std::string_view event_type,
-                        std::int64_t revision);
+std::string MakeEventId(std::string_view store_id, std::string_view source, std::string_view pos_id,
+                        std::string_view event_type, std::int64_t revision);
 
 }  // namespace tillbridge::store

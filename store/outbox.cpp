@@ -99,8 +99,8 @@ Result<std::vector<DeadLetter>> Outbox::DeadLetters(std::size_t limit) {
     auto row = select->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    out.push_back({select->Text(0), select->Text(1), select->Text(2), select->Int(3),
-                   select->Int(4)});
+    out.push_back(
+        {select->Text(0), select->Text(1), select->Text(2), select->Int(3), select->Int(4)});
   }
   return out;
 }
@@ -112,7 +112,8 @@ Result<std::int64_t> Outbox::Depth() {
 
 Result<std::optional<UnixMillis>> Outbox::NextAttemptAfter(UnixMillis now) {
   std::lock_guard lock(core_.mutex);
-  auto select = core_.db->Prepare("SELECT min(next_attempt_at) FROM outbox WHERE next_attempt_at > ?1");
+  auto select =
+      core_.db->Prepare("SELECT min(next_attempt_at) FROM outbox WHERE next_attempt_at > ?1");
   if (!select.ok()) return select.status();
   select->Bind(1, now);
   auto row = select->Step();

@@ -11,17 +11,23 @@ Status FromSqlite(sqlite3* db, int rc, std::string_view what) {
   message += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   switch (rc & 0xff) {
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: return Status::Unavailable(message);
+    case SQLITE_LOCKED:
+      return Status::Unavailable(message);
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: return Status::Corruption(message);
+    case SQLITE_NOTADB:
+      return Status::Corruption(message);
     case SQLITE_IOERR:
     case SQLITE_FULL:
-    case SQLITE_CANTOPEN: return Status::IoError(message);
+    case SQLITE_CANTOPEN:
+      return Status::IoError(message);
     case SQLITE_PERM:
     case SQLITE_READONLY:
-    case SQLITE_AUTH: return Status::PermissionDenied(message);
-    case SQLITE_CONSTRAINT: return Status::AlreadyExists(message);
-    default: return Status::Internal(message);
+    case SQLITE_AUTH:
+      return Status::PermissionDenied(message);
+    case SQLITE_CONSTRAINT:
+      return Status::AlreadyExists(message);
+    default:
+      return Status::Internal(message);
   }
 }
 
@@ -63,8 +69,7 @@ Status Database::Exec(std::string_view sql) {
 
 Result<Statement> Database::Prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
-  const int rc =
-      sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
   if (rc != SQLITE_OK) return FromSqlite(db_, rc, "prepare (" + Head(sql) + ")");
   return Statement(db_, stmt);
 }
@@ -94,8 +99,7 @@ Statement& Statement::Bind(int index, std::int64_t value) {
 }
 
 Statement& Statement::Bind(int index, std::string_view value) {
-  sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
-                    SQLITE_TRANSIENT);
+  sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
   return *this;
 }
 
@@ -163,7 +167,8 @@ TransactionGuard::~TransactionGuard() {
 }
 
 Status TransactionGuard::Commit() {
-  if (!open_) return begin_status_.ok() ? Status::FailedPrecondition("no open transaction") : begin_status_;
+  if (!open_)
+    return begin_status_.ok() ? Status::FailedPrecondition("no open transaction") : begin_status_;
   Status status = db_.Exec("COMMIT");
   if (status.ok()) open_ = false;
   return status;

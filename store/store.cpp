@@ -23,7 +23,8 @@ Status ConfigureConnection(Database& db, int busy_timeout_ms) {
   auto row = mode->Step();
   if (!row.ok()) return row.status();
   if (!*row || mode->Text(0) != "wal") {
-    return Status::IoError("cannot switch the store to WAL mode (file system without shared memory?)");
+    return Status::IoError(
+        "cannot switch the store to WAL mode (file system without shared memory?)");
   }
   TB_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous = FULL"));
   TB_RETURN_IF_ERROR(db.Exec("PRAGMA foreign_keys = ON"));
@@ -37,8 +38,8 @@ Result<std::string> EnsureAgentId(StoreCore& core) {
   if (!row.ok()) return row.status();
   if (*row) return select->Text(0);
   const std::string id = "agt_" + RandomHex(12);
-  auto insert = core.db->Prepare(
-      "INSERT INTO meta (key, value) VALUES ('agent_id', ?1), ('created_at', ?2)");
+  auto insert =
+      core.db->Prepare("INSERT INTO meta (key, value) VALUES ('agent_id', ?1), ('created_at', ?2)");
   if (!insert.ok()) return insert.status();
   insert->Bind(1, id).Bind(2, FormatRfc3339(core.Now()));
   TB_RETURN_IF_ERROR(insert->Run());
@@ -95,8 +96,7 @@ std::uint64_t Store::OutboxGeneration() const {
 
 std::uint64_t Store::WaitForOutbox(std::uint64_t seen, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(core_->mutex);
-  core_->outbox_changed.wait_for(lock, timeout,
-                                 [&] { return core_->outbox_generation != seen; });
+  core_->outbox_changed.wait_for(lock, timeout, [&] { return core_->outbox_generation != seen; });
   return core_->outbox_generation;
 }
 
@@ -186,8 +186,8 @@ Status Store::CheckIntegrity() {
   auto chain = consents_->Verify();
   if (!chain.ok()) return chain.status();
   if (chain->first_bad_seq) {
-    return Status::Corruption("consent ledger row " + std::to_string(*chain->first_bad_seq) +
-                              ": " + chain->reason);
+    return Status::Corruption("consent ledger row " + std::to_string(*chain->first_bad_seq) + ": " +
+                              chain->reason);
   }
   return Status::Ok();
 }

@@ -6,8 +6,7 @@
 namespace tillbridge::store {
 namespace {
 
-constexpr const char* kSelectConsent =
-    "SELECT purpose, state FROM consent_state WHERE phone = ?1";
+constexpr const char* kSelectConsent = "SELECT purpose, state FROM consent_state WHERE phone = ?1";
 
 // `select` is kSelectConsent, prepared once per ingest.
 Result<ConsentSnapshot> SnapshotFor(Statement& select, const std::string& phone) {
@@ -19,8 +18,7 @@ Result<ConsentSnapshot> SnapshotFor(Statement& select, const std::string& phone)
     auto row = select.Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    (select.Text(0) == "marketing" ? snapshot.marketing : snapshot.transactional) =
-        select.Text(1);
+    (select.Text(0) == "marketing" ? snapshot.marketing : snapshot.transactional) = select.Text(1);
   }
   return snapshot;
 }
@@ -69,8 +67,8 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
   TB_RETURN_IF_ERROR(txn.begin_status());
   const UnixMillis now = core_.Now();
 
-  auto exists = db.Prepare(
-      "SELECT 1 FROM transactions WHERE source = ?1 AND pos_id = ?2 AND revision = ?3");
+  auto exists =
+      db.Prepare("SELECT 1 FROM transactions WHERE source = ?1 AND pos_id = ?2 AND revision = ?3");
   auto insert_txn = db.Prepare(
       "INSERT INTO transactions (source, pos_id, revision, kind, occurred_at, currency, "
       "subtotal_minor, tax_minor, total_minor, cashier, customer_phone, coupon_codes, "
@@ -84,8 +82,8 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (event_id) DO NOTHING");
   auto select_consent = db.Prepare(kSelectConsent);
   auto upsert_contact = db.Prepare(kUpsertContact);
-  for (auto* stmt : {&exists, &insert_txn, &insert_line, &insert_outbox, &select_consent,
-                     &upsert_contact}) {
+  for (auto* stmt :
+       {&exists, &insert_txn, &insert_line, &insert_outbox, &select_consent, &upsert_contact}) {
     if (!stmt->ok()) return stmt->status();
   }
 
@@ -102,8 +100,8 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
     if (*seen) continue;
 
     const std::string_view type = EventTypeFor(record.kind);
-    const std::string event_id = MakeEventId(core_.options.store_id, source, record.pos_id,
-                                             type, record.revision);
+    const std::string event_id =
+        MakeEventId(core_.options.store_id, source, record.pos_id, type, record.revision);
     insert_txn->Reset();
     insert_txn->Bind(1, source)
         .Bind(2, record.pos_id)
@@ -142,8 +140,11 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
 
     auto snapshot = SnapshotFor(*select_consent, record.customer_phone);
     if (!snapshot.ok()) return snapshot.status();
-    const EventEnvelope envelope{event_id, std::string(type), record.occurred_at,
-                                 core_.options.store_id, core_.options.terminal_id,
+    const EventEnvelope envelope{event_id,
+                                 std::string(type),
+                                 record.occurred_at,
+                                 core_.options.store_id,
+                                 core_.options.terminal_id,
                                  std::string(source)};
     insert_outbox->Reset();
     insert_outbox->Bind(1, event_id)
@@ -162,7 +163,9 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
       "ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, "
       "records = records + excluded.records, updated_at = excluded.updated_at");
   if (!cursor.ok()) return cursor.status();
-  cursor->Bind(1, source).Bind(2, new_cursor).Bind(3, static_cast<std::int64_t>(records.size()))
+  cursor->Bind(1, source)
+      .Bind(2, new_cursor)
+      .Bind(3, static_cast<std::int64_t>(records.size()))
       .Bind(4, now);
   TB_RETURN_IF_ERROR(cursor->Run());
   TB_RETURN_IF_ERROR(core_.Fault("ingest.before_commit"));
@@ -185,8 +188,8 @@ Result<std::optional<std::string>> TransactionLog::Cursor(std::string_view sourc
 Result<std::optional<std::int64_t>> TransactionLog::LatestRevision(std::string_view source,
                                                                    std::string_view pos_id) {
   std::lock_guard lock(core_.mutex);
-  auto select = core_.db->Prepare(
-      "SELECT max(revision) FROM transactions WHERE source = ?1 AND pos_id = ?2");
+  auto select =
+      core_.db->Prepare("SELECT max(revision) FROM transactions WHERE source = ?1 AND pos_id = ?2");
   if (!select.ok()) return select.status();
   select->Bind(1, source).Bind(2, pos_id);
   auto row = select->Step();

@@ -11,8 +11,8 @@ namespace tillbridge::agent {
 
 // Exit codes shared by all subcommands.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;     // the command ran and found a problem
-inline constexpr int kExitUsage = 2;       // bad arguments or bad config
+inline constexpr int kExitFailure = 1;  // the command ran and found a problem
+inline constexpr int kExitUsage = 2;    // bad arguments or bad config
 
 // `tillbridge status`: store statistics, sources, sync state, API address.
 int RunStatus(const LoadedConfig& config, bool json, std::ostream& out, std::ostream& err);

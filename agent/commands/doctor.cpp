@@ -35,8 +35,8 @@ DoctorCheck CheckDataDir(const LoadedConfig& config) {
   std::filesystem::remove(probe, error);
   auto space = std::filesystem::space(dir, error);
   if (!error && space.available < 100ull * 1024 * 1024) {
-    check.status = Status::IoError("only " + std::to_string(space.available / (1024 * 1024)) +
-                                   " MiB free");
+    check.status =
+        Status::IoError("only " + std::to_string(space.available / (1024 * 1024)) + " MiB free");
     check.fix = "free disk space: the store needs room to queue events while offline";
   }
   return check;
@@ -52,8 +52,9 @@ DoctorCheck CheckStore(const LoadedConfig& config) {
   }
   check.status = (*opened)->CheckIntegrity();
   if (!check.status.ok()) {
-    check.fix = "the store or the consent ledger was modified outside tillbridge; run "
-                "`tillbridge consents verify` and restore from backup";
+    check.fix =
+        "the store or the consent ledger was modified outside tillbridge; run "
+        "`tillbridge consents verify` and restore from backup";
   }
   return check;
 }
@@ -77,8 +78,7 @@ int RunDoctor(const LoadedConfig& config, std::ostream& out) {
       if (!check.fix.empty()) out << "      fix: " << check.fix << "\n";
     }
   }
-  out << (failures == 0 ? "all checks passed\n"
-                        : std::to_string(failures) + " check(s) failed\n");
+  out << (failures == 0 ? "all checks passed\n" : std::to_string(failures) + " check(s) failed\n");
   return failures == 0 ? kExitOk : kExitFailure;
 }
 

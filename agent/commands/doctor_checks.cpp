@@ -7,11 +7,10 @@
 
 #include <filesystem>
 
-#include "common/phone.h"
-
 #include "agent/api/api_options.h"
-#include "drivers/printer/printer_tap_config.h"
+#include "common/phone.h"
 #include "drivers/printer/printer_tap.h"
+#include "drivers/printer/printer_tap_config.h"
 #include "drivers/sql/sql_source.h"
 #include "sync/cloud_check.h"
 #include "sync/sync_options.h"
@@ -47,7 +46,8 @@ DoctorCheck CheckPrinterTap(const LoadedConfig& config) {
   }
   // Creating the tap loads the templates and opens the spool, without
   // touching the ports.
-  auto tap = drivers::PrinterTap::Create(*options, PhoneNormalizer(config.values.GetString("agent.default_region")));
+  auto tap = drivers::PrinterTap::Create(
+      *options, PhoneNormalizer(config.values.GetString("agent.default_region")));
   if (!tap.ok()) {
     check.status = tap.status();
     check.fix = "see docs/receipt-templates.md and the printer.* keys";
@@ -58,8 +58,9 @@ DoctorCheck CheckPrinterTap(const LoadedConfig& config) {
     check.name = "receipt printer at " + tcp.printer_host + ":" + std::to_string(tcp.printer_port);
     try {
       Poco::Net::StreamSocket socket;
-      socket.connect(Poco::Net::SocketAddress(tcp.printer_host, static_cast<Poco::UInt16>(tcp.printer_port)),
-                     Poco::Timespan(2, 0));
+      socket.connect(
+          Poco::Net::SocketAddress(tcp.printer_host, static_cast<Poco::UInt16>(tcp.printer_port)),
+          Poco::Timespan(2, 0));
     } catch (const Poco::Exception& e) {
       check.status = Status::Unavailable("cannot connect: " + e.displayText());
       check.fix = "check that the printer is on and printer.printer_host/printer_port are right";
@@ -97,8 +98,9 @@ DoctorCheck CheckCloud(const LoadedConfig& config) {
   if (check.status.code() == StatusCode::kPermissionDenied) {
     check.fix = "the cloud refused the token: set cloud.token or cloud.token_file";
   } else if (!check.status.ok()) {
-    check.fix = "check the network, proxy (cloud.proxy) and CA file (cloud.ca_file); events "
-                "queue safely until the cloud is reachable";
+    check.fix =
+        "check the network, proxy (cloud.proxy) and CA file (cloud.ca_file); events "
+        "queue safely until the cloud is reachable";
   }
   return check;
 }

@@ -13,10 +13,14 @@ namespace {
 
 std::string Age(std::int64_t ms) {
   std::ostringstream out;
-  if (ms < 1000) out << ms << " ms";
-  else if (ms < 120'000) out << std::fixed << std::setprecision(1) << ms / 1000.0 << " s";
-  else if (ms < 7'200'000) out << ms / 60'000 << " min";
-  else out << std::fixed << std::setprecision(1) << ms / 3'600'000.0 << " h";
+  if (ms < 1000)
+    out << ms << " ms";
+  else if (ms < 120'000)
+    out << std::fixed << std::setprecision(1) << ms / 1000.0 << " s";
+  else if (ms < 7'200'000)
+    out << ms / 60'000 << " min";
+  else
+    out << std::fixed << std::setprecision(1) << ms / 3'600'000.0 << " h";
   return out.str();
 }
 
@@ -91,16 +95,15 @@ void PrintText(const LoadedConfig& config, const store::StoreStats& stats, std::
     auto error = stats.sync.find("source." + cursor.source + ".error");
     const bool failing = error != stats.sync.end() && !error->second.empty();
     out << "  source " << std::left << std::setw(7) << cursor.source << std::right
-        << (failing ? "FAILING: " + error->second : std::string("ok")) << "; "
-        << cursor.records << " records, cursor "
+        << (failing ? "FAILING: " + error->second : std::string("ok")) << "; " << cursor.records
+        << " records, cursor "
         << (cursor.cursor.size() > 32 ? cursor.cursor.substr(0, 29) + "..." : cursor.cursor)
-        << ", updated "
-        << FormatRfc3339(cursor.updated_at) << "\n";
+        << ", updated " << FormatRfc3339(cursor.updated_at) << "\n";
   }
   out << "  cloud         " << SyncValue(stats, "cloud.state") << "; last push "
       << SyncValue(stats, "cloud.last_push_at") << ", last pull "
-      << SyncValue(stats, "cloud.last_pull_at") << ", backlog "
-      << SyncValue(stats, "sync.backlog") << "\n";
+      << SyncValue(stats, "cloud.last_pull_at") << ", backlog " << SyncValue(stats, "sync.backlog")
+      << "\n";
   if (auto webhook = stats.sync.find("webhook.state");
       webhook != stats.sync.end() && webhook->second != "disabled") {
     out << "  webhook       " << webhook->second << "\n";
@@ -128,8 +131,10 @@ int RunStatus(const LoadedConfig& config, bool json, std::ostream& out, std::ost
     err << "tillbridge status: cannot read the store: " << stats.status().message() << "\n";
     return kExitFailure;
   }
-  if (json) PrintJson(config, *stats, out);
-  else PrintText(config, *stats, out);
+  if (json)
+    PrintJson(config, *stats, out);
+  else
+    PrintText(config, *stats, out);
   return kExitOk;
 }
 

@@ -16,8 +16,8 @@ constexpr CodePageTable kTables[] = {
 };
 
 // Positions replaced by the ISO 646 national variants, in table order.
-constexpr std::array<std::uint8_t, 12> kNationalPositions = {
-    0x23, 0x24, 0x40, 0x5B, 0x5C, 0x5D, 0x5E, 0x60, 0x7B, 0x7C, 0x7D, 0x7E};
+constexpr std::array<std::uint8_t, 12> kNationalPositions = {0x23, 0x24, 0x40, 0x5B, 0x5C, 0x5D,
+                                                             0x5E, 0x60, 0x7B, 0x7C, 0x7D, 0x7E};
 
 // ESC R 0..13 (USA, France, Germany, UK, Denmark I, Sweden, Italy, Spain I,
 // Japan, Norway, Denmark II, Spain II, Latin America, Korea).

@@ -18,13 +18,44 @@ constexpr std::uint8_t kGs = 0x1D;
 // commands handled separately or unknown.
 constexpr int EscParamCount(std::uint8_t cmd) {
   switch (cmd) {
-    case kFf: case '2': case '<': case '@': case 'L': case 'S': case 'i': case 'm': case 'v':
+    case kFf:
+    case '2':
+    case '<':
+    case '@':
+    case 'L':
+    case 'S':
+    case 'i':
+    case 'm':
+    case 'v':
       return 0;
-    case ' ': case '!': case '%': case '-': case '3': case '4': case '=': case '?': case 'E':
-    case 'G': case 'J': case 'K': case 'M': case 'R': case 'T': case 'U': case 'V': case 'a':
-    case 'd': case 'e': case 'r': case 't': case 'u': case '{':
+    case ' ':
+    case '!':
+    case '%':
+    case '-':
+    case '3':
+    case '4':
+    case '=':
+    case '?':
+    case 'E':
+    case 'G':
+    case 'J':
+    case 'K':
+    case 'M':
+    case 'R':
+    case 'T':
+    case 'U':
+    case 'V':
+    case 'a':
+    case 'd':
+    case 'e':
+    case 'r':
+    case 't':
+    case 'u':
+    case '{':
       return 1;
-    case '$': case '\\': case 'c':
+    case '$':
+    case '\\':
+    case 'c':
       return 2;
     case 'p':
       return 3;
@@ -37,12 +68,30 @@ constexpr int EscParamCount(std::uint8_t cmd) {
 
 constexpr int GsParamCount(std::uint8_t cmd) {
   switch (cmd) {
-    case ':': case 'c':
+    case ':':
+    case 'c':
       return 0;
-    case '!': case '/': case 'B': case 'E': case 'H': case 'I': case 'T': case 'Z': case 'a':
-    case 'b': case 'f': case 'h': case 'j': case 'r': case 'w':
+    case '!':
+    case '/':
+    case 'B':
+    case 'E':
+    case 'H':
+    case 'I':
+    case 'T':
+    case 'Z':
+    case 'a':
+    case 'b':
+    case 'f':
+    case 'h':
+    case 'j':
+    case 'r':
+    case 'w':
       return 1;
-    case '$': case 'L': case 'P': case 'W': case '\\':
+    case '$':
+    case 'L':
+    case 'P':
+    case 'W':
+    case '\\':
       return 2;
     case '^':
       return 3;
@@ -55,11 +104,16 @@ constexpr int GsParamCount(std::uint8_t cmd) {
 
 constexpr int FsParamCount(std::uint8_t cmd) {
   switch (cmd) {
-    case '&': case '.':
+    case '&':
+    case '.':
       return 0;
-    case '!': case '-': case 'C': case 'W':
+    case '!':
+    case '-':
+    case 'C':
+    case 'W':
       return 1;
-    case 'S': case 'p':
+    case 'S':
+    case 'p':
       return 2;
     case '2':
       return 74;
@@ -79,9 +133,12 @@ bool IsBlank(std::string_view text) {
 
 std::string_view ReceiptEndName(ReceiptEnd end) {
   switch (end) {
-    case ReceiptEnd::kCut: return "cut";
-    case ReceiptEnd::kIdle: return "idle";
-    case ReceiptEnd::kFlush: return "flush";
+    case ReceiptEnd::kCut:
+      return "cut";
+    case ReceiptEnd::kIdle:
+      return "idle";
+    case ReceiptEnd::kFlush:
+      return "flush";
   }
   return "unknown";
 }
@@ -215,10 +272,14 @@ void EscPosDecoder::TextByte(std::uint8_t byte, std::vector<DecodedReceipt>& out
 
 EscPosDecoder::HeaderVerdict EscPosDecoder::AnalyzeHeader() const {
   switch (header_[0]) {
-    case kEsc: return AnalyzeEsc();
-    case kGs: return AnalyzeGs();
-    case kFs: return AnalyzeFs();
-    default: return AnalyzeDle();
+    case kEsc:
+      return AnalyzeEsc();
+    case kGs:
+      return AnalyzeGs();
+    case kFs:
+      return AnalyzeFs();
+    default:
+      return AnalyzeDle();
   }
 }
 
@@ -312,7 +373,8 @@ EscPosDecoder::HeaderVerdict EscPosDecoder::AnalyzeGs() const {
       if (header_[2] == '0' || header_[2] == '2') {
         return {header_size_ < 5 ? HeaderVerdict::kNeedMore : HeaderVerdict::kDone};
       }
-      if (header_[2] == '1') return {header_size_ < 9 ? HeaderVerdict::kNeedMore : HeaderVerdict::kDone};
+      if (header_[2] == '1')
+        return {header_size_ < 9 ? HeaderVerdict::kNeedMore : HeaderVerdict::kDone};
       return {HeaderVerdict::kUnknown};
     }
     default: {

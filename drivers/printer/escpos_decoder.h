@@ -34,7 +34,7 @@ struct DecodedReceipt {
 };
 
 struct DecoderLimits {
-  std::size_t max_line_bytes = 512;          // longer lines are cut off
+  std::size_t max_line_bytes = 512;           // longer lines are cut off
   std::size_t max_receipt_bytes = 64 * 1024;  // text beyond this is dropped
   std::chrono::milliseconds idle_cut_timeout{5000};
   // Declared payloads above this (bytes) are treated as corrupt headers.
@@ -44,10 +44,10 @@ struct DecoderLimits {
 // Counters for status and tests.
 struct DecoderStats {
   std::uint64_t bytes = 0;
-  std::uint64_t commands = 0;          // recognized commands
-  std::uint64_t unknown_commands = 0;  // prefix + one byte skipped
+  std::uint64_t commands = 0;               // recognized commands
+  std::uint64_t unknown_commands = 0;       // prefix + one byte skipped
   std::uint64_t payload_bytes_skipped = 0;  // images, barcodes, 2D codes ...
-  std::uint64_t aborted_commands = 0;  // ended by a stream reset or idle gap
+  std::uint64_t aborted_commands = 0;       // ended by a stream reset or idle gap
   std::uint64_t truncated_lines = 0;
   std::uint64_t receipts = 0;
 };

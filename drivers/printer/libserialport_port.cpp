@@ -28,8 +28,8 @@ class LibSerialPort final : public BytePort {
   Result<std::size_t> Read(char* buffer, std::size_t capacity,
                            std::chrono::milliseconds timeout) override {
     // blocking_read_next returns as soon as any byte arrives.
-    const sp_return got = sp_blocking_read_next(port_, buffer, capacity,
-                                                static_cast<unsigned>(timeout.count()));
+    const sp_return got =
+        sp_blocking_read_next(port_, buffer, capacity, static_cast<unsigned>(timeout.count()));
     if (got < 0) return Status::Unavailable(LastError(path_));
     return static_cast<std::size_t>(got);
   }
@@ -58,11 +58,16 @@ Status Check(sp_return result, const std::string& path, const char* what) {
 
 sp_parity ToSp(Parity parity) {
   switch (parity) {
-    case Parity::kOdd: return SP_PARITY_ODD;
-    case Parity::kEven: return SP_PARITY_EVEN;
-    case Parity::kMark: return SP_PARITY_MARK;
-    case Parity::kSpace: return SP_PARITY_SPACE;
-    case Parity::kNone: break;
+    case Parity::kOdd:
+      return SP_PARITY_ODD;
+    case Parity::kEven:
+      return SP_PARITY_EVEN;
+    case Parity::kMark:
+      return SP_PARITY_MARK;
+    case Parity::kSpace:
+      return SP_PARITY_SPACE;
+    case Parity::kNone:
+      break;
   }
   return SP_PARITY_NONE;
 }
@@ -87,19 +92,23 @@ Result<std::unique_ptr<BytePort>> OpenLibSerialPort(const SerialSettings& settin
   TB_RETURN_IF_ERROR(Check(sp_set_stopbits(found, settings.stop_bits), path, "stop bits"));
   switch (settings.flow_control) {
     case FlowControl::kNone:
-      TB_RETURN_IF_ERROR(Check(sp_set_flowcontrol(found, SP_FLOWCONTROL_NONE), path, "flow control"));
+      TB_RETURN_IF_ERROR(
+          Check(sp_set_flowcontrol(found, SP_FLOWCONTROL_NONE), path, "flow control"));
       break;
     case FlowControl::kRtsCts:
-      TB_RETURN_IF_ERROR(Check(sp_set_flowcontrol(found, SP_FLOWCONTROL_RTSCTS), path, "flow control"));
+      TB_RETURN_IF_ERROR(
+          Check(sp_set_flowcontrol(found, SP_FLOWCONTROL_RTSCTS), path, "flow control"));
       break;
     case FlowControl::kDtrDsr:
-      TB_RETURN_IF_ERROR(Check(sp_set_flowcontrol(found, SP_FLOWCONTROL_DTRDSR), path, "flow control"));
+      TB_RETURN_IF_ERROR(
+          Check(sp_set_flowcontrol(found, SP_FLOWCONTROL_DTRDSR), path, "flow control"));
       break;
     case FlowControl::kXonXoff:
-      TB_RETURN_IF_ERROR(Check(sp_set_flowcontrol(found, SP_FLOWCONTROL_NONE), path, "flow control"));
-      TB_RETURN_IF_ERROR(Check(sp_set_xon_xoff(found, settings.facing_printer ? SP_XONXOFF_OUT
-                                                                               : SP_XONXOFF_IN),
-                               path, "xon/xoff"));
+      TB_RETURN_IF_ERROR(
+          Check(sp_set_flowcontrol(found, SP_FLOWCONTROL_NONE), path, "flow control"));
+      TB_RETURN_IF_ERROR(
+          Check(sp_set_xon_xoff(found, settings.facing_printer ? SP_XONXOFF_OUT : SP_XONXOFF_IN),
+                path, "xon/xoff"));
       break;
   }
   return std::unique_ptr<BytePort>(std::move(port));

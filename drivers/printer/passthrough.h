@@ -36,8 +36,8 @@ struct PassthroughHealth {
   // POS bytes that could not reach the printer (printer unplugged), and
   // printer bytes that could not reach the POS.
   std::uint64_t bytes_not_delivered = 0;
-  std::uint64_t pos_sessions = 0;       // TCP connections served / serial opens
-  std::uint64_t refused_sessions = 0;   // POS connections closed: printer down
+  std::uint64_t pos_sessions = 0;      // TCP connections served / serial opens
+  std::uint64_t refused_sessions = 0;  // POS connections closed: printer down
   std::string last_error;
 };
 

@@ -1,6 +1,5 @@
-#include "drivers/printer/passthrough.h"
-
 #include "common/log.h"
+#include "drivers/printer/passthrough.h"
 
 namespace tillbridge::drivers {
 

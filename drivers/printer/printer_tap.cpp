@@ -114,7 +114,8 @@ Result<std::unique_ptr<PrinterTap>> PrinterTap::Create(const PrinterTapOptions& 
                                                        const PhoneNormalizer& phones,
                                                        const Clock& clock) {
   auto templates = LoadReceiptTemplates(options.templates_path);
-  if (!templates.ok()) return Status::InvalidArgument("printer.templates: " + templates.status().message());
+  if (!templates.ok())
+    return Status::InvalidArgument("printer.templates: " + templates.status().message());
   ExtractorOptions extractor_options;
   extractor_options.source = options.source_name;
   extractor_options.currency = options.currency;
@@ -122,8 +123,10 @@ Result<std::unique_ptr<PrinterTap>> PrinterTap::Create(const PrinterTapOptions& 
   auto extractor = ReceiptExtractor::Create(std::move(*templates), extractor_options, phones);
   if (!extractor.ok()) return extractor.status();
   auto spool = ReceiptSpool::Open(options.spool_dir);
-  if (!spool.ok()) return Status(spool.status().code(), "printer.spool_dir: " + spool.status().message());
-  auto impl = std::make_unique<PrinterTapImpl>(options, std::move(*extractor), std::move(*spool), clock);
+  if (!spool.ok())
+    return Status(spool.status().code(), "printer.spool_dir: " + spool.status().message());
+  auto impl =
+      std::make_unique<PrinterTapImpl>(options, std::move(*extractor), std::move(*spool), clock);
   return std::make_unique<PrinterTap>(std::move(impl));
 }
 

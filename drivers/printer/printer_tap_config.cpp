@@ -9,7 +9,9 @@ const std::vector<ConfigKeySpec>& PrinterTapConfigKeys() {
       {"printer.enabled", ConfigType::kBool, "false", "Run the receipt-printer tap."},
       {"printer.source_name", ConfigType::kString, "printer",
        "Source name the tap's transactions are stored under."},
-      {"printer.mode", ConfigType::kEnum, "tcp",
+      {"printer.mode",
+       ConfigType::kEnum,
+       "tcp",
        "serial: the POS writes to a serial port (or virtual COM pair) and the printer is on "
        "another; tcp: the POS prints to this agent's TCP port and the agent forwards to the "
        "network printer.",
@@ -18,35 +20,71 @@ const std::vector<ConfigKeySpec>& PrinterTapConfigKeys() {
        "serial mode: the port the POS writes to, e.g. /dev/ttyS1, a socat link, or COM5."},
       {"printer.printer_port", ConfigType::kString, "",
        "serial mode: the port the receipt printer is connected to, e.g. /dev/ttyUSB0."},
-      {"printer.serial_driver", ConfigType::kEnum, "auto",
+      {"printer.serial_driver",
+       ConfigType::kEnum,
+       "auto",
        "auto uses libserialport for ports it lists and termios for other tty paths such as "
        "pseudo-terminals; or force libserialport / termios.",
        {"auto", "libserialport", "termios"}},
-      {"printer.baud", ConfigType::kInt, "9600", "serial mode: baud rate of both ports.", {}, 50,
+      {"printer.baud",
+       ConfigType::kInt,
+       "9600",
+       "serial mode: baud rate of both ports.",
+       {},
+       50,
        4000000},
-      {"printer.parity", ConfigType::kEnum, "none", "serial mode: parity.",
+      {"printer.parity",
+       ConfigType::kEnum,
+       "none",
+       "serial mode: parity.",
        {"none", "odd", "even", "mark", "space"}},
       {"printer.data_bits", ConfigType::kInt, "8", "serial mode: data bits.", {}, 5, 8},
       {"printer.stop_bits", ConfigType::kInt, "1", "serial mode: stop bits.", {}, 1, 2},
-      {"printer.flow_control", ConfigType::kEnum, "none",
+      {"printer.flow_control",
+       ConfigType::kEnum,
+       "none",
        "serial mode: flow control. With flow control the POS is held back while the printer is "
        "unplugged; without it the bytes are lost, as they would be with no tap.",
        {"none", "rtscts", "xonxoff", "dtrdsr"}},
       {"printer.listen_address", ConfigType::kString, "0.0.0.0",
        "tcp mode: address the POS connects to."},
-      {"printer.listen_port", ConfigType::kInt, "9100",
-       "tcp mode: port the POS connects to (the raw printing port).", {}, 0, 65535},
+      {"printer.listen_port",
+       ConfigType::kInt,
+       "9100",
+       "tcp mode: port the POS connects to (the raw printing port).",
+       {},
+       0,
+       65535},
       {"printer.printer_host", ConfigType::kString, "",
        "tcp mode: host name or address of the real printer."},
-      {"printer.printer_port_tcp", ConfigType::kInt, "9100", "tcp mode: the printer's raw port.", {},
-       1, 65535},
-      {"printer.connect_timeout", ConfigType::kDuration, "3s",
-       "tcp mode: how long to try reaching the printer before the POS connection is reset.", {}, 10,
+      {"printer.printer_port_tcp",
+       ConfigType::kInt,
+       "9100",
+       "tcp mode: the printer's raw port.",
+       {},
+       1,
+       65535},
+      {"printer.connect_timeout",
+       ConfigType::kDuration,
+       "3s",
+       "tcp mode: how long to try reaching the printer before the POS connection is reset.",
+       {},
+       10,
        60000},
-      {"printer.reconnect_interval", ConfigType::kDuration, "1s",
-       "How often to retry a port or printer that is gone.", {}, 10, 600000},
-      {"printer.idle_cut_timeout", ConfigType::kDuration, "5s",
-       "A receipt without a paper cut ends after this long without a byte.", {}, 100, 3600000},
+      {"printer.reconnect_interval",
+       ConfigType::kDuration,
+       "1s",
+       "How often to retry a port or printer that is gone.",
+       {},
+       10,
+       600000},
+      {"printer.idle_cut_timeout",
+       ConfigType::kDuration,
+       "5s",
+       "A receipt without a paper cut ends after this long without a byte.",
+       {},
+       100,
+       3600000},
       {"printer.templates", ConfigType::kPath, "",
        "Receipt template file, or folder of *.tbt files (docs/receipt-templates.md)."},
       {"printer.spool_dir", ConfigType::kPath, "printer-spool",
@@ -54,14 +92,28 @@ const std::vector<ConfigKeySpec>& PrinterTapConfigKeys() {
       {"printer.currency", ConfigType::kString, "USD", "ISO 4217 currency of printed amounts."},
       {"printer.time_zone", ConfigType::kString, "local",
        "Time zone of printed dates: local, UTC, or an offset such as +01:00."},
-      {"printer.max_line_bytes", ConfigType::kInt, "512", "Longer printed lines are cut off.", {},
-       40, 65536},
-      {"printer.max_receipt_bytes", ConfigType::kInt, "65536",
-       "Receipt text beyond this size is dropped (the receipt is kept).", {}, 1024, 16777216},
-      {"printer.parse_queue_bytes", ConfigType::kInt, "8388608",
+      {"printer.max_line_bytes",
+       ConfigType::kInt,
+       "512",
+       "Longer printed lines are cut off.",
+       {},
+       40,
+       65536},
+      {"printer.max_receipt_bytes",
+       ConfigType::kInt,
+       "65536",
+       "Receipt text beyond this size is dropped (the receipt is kept).",
+       {},
+       1024,
+       16777216},
+      {"printer.parse_queue_bytes",
+       ConfigType::kInt,
+       "8388608",
        "Bytes waiting for the decoder before further bytes skip decoding (they are still "
        "printed); counted as parse drops.",
-       {}, 65536, 1073741824},
+       {},
+       65536,
+       1073741824},
   };
   return kKeys;
 }
@@ -121,7 +173,8 @@ Result<PrinterTapOptions> PrinterTapOptionsFrom(const ConfigValues& values) {
   PrinterTapOptions options;
   options.enabled = v.GetBool("printer.enabled");
   options.source_name = v.GetString("printer.source_name");
-  if (options.source_name.empty()) return Status::InvalidArgument("printer.source_name: must not be empty");
+  if (options.source_name.empty())
+    return Status::InvalidArgument("printer.source_name: must not be empty");
   options.mode = v.GetString("printer.mode") == "serial" ? TapMode::kSerial : TapMode::kTcp;
 
   SerialSettings serial;
@@ -147,7 +200,8 @@ Result<PrinterTapOptions> PrinterTapOptionsFrom(const ConfigValues& values) {
 
   options.decoder.idle_cut_timeout = v.GetDuration("printer.idle_cut_timeout");
   options.decoder.max_line_bytes = static_cast<std::size_t>(v.GetInt("printer.max_line_bytes"));
-  options.decoder.max_receipt_bytes = static_cast<std::size_t>(v.GetInt("printer.max_receipt_bytes"));
+  options.decoder.max_receipt_bytes =
+      static_cast<std::size_t>(v.GetInt("printer.max_receipt_bytes"));
   options.parse_queue_bytes = static_cast<std::size_t>(v.GetInt("printer.parse_queue_bytes"));
   options.templates_path = v.GetString("printer.templates");
   options.spool_dir = v.GetString("printer.spool_dir");

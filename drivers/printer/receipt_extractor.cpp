@@ -73,7 +73,8 @@ bool AnyLineMatches(const FieldRule& rule, const std::vector<std::string_view>& 
   return false;
 }
 
-bool AnyLineMatches(const std::vector<FieldRule>& rules, const std::vector<std::string_view>& lines) {
+bool AnyLineMatches(const std::vector<FieldRule>& rules,
+                    const std::vector<std::string_view>& lines) {
   for (const auto& rule : rules) {
     if (AnyLineMatches(rule, lines)) return true;
   }
@@ -134,21 +135,22 @@ Result<int> ParseUtcOffset(std::string_view zone, bool* local) {
     const int minutes = (zone[4] - '0') * 10 + (zone[5] - '0');
     if (hours <= 14 && minutes < 60) return (zone[0] == '-' ? -1 : 1) * (hours * 60 + minutes);
   }
-  return Status::InvalidArgument("time zone must be 'local', 'UTC' or an offset such as +01:00, got '" +
-                                 std::string(zone) + "'");
+  return Status::InvalidArgument(
+      "time zone must be 'local', 'UTC' or an offset such as +01:00, got '" + std::string(zone) +
+      "'");
 }
 
 }  // namespace
 
 Result<int> CurrencyMinorDigits(std::string_view currency) {
-  if (currency.size() != 3 || !std::all_of(currency.begin(), currency.end(), [](char c) {
-        return c >= 'A' && c <= 'Z';
-      })) {
+  if (currency.size() != 3 ||
+      !std::all_of(currency.begin(), currency.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
     return Status::InvalidArgument("currency must be an ISO 4217 code such as USD, got '" +
                                    std::string(currency) + "'");
   }
-  static constexpr std::string_view kNone[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW",
-                                               "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"};
+  static constexpr std::string_view kNone[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY",
+                                               "KMF", "KRW", "PYG", "RWF", "UGX", "VND",
+                                               "VUV", "XAF", "XOF", "XPF"};
   static constexpr std::string_view kThree[] = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"};
   if (std::find(std::begin(kNone), std::end(kNone), currency) != std::end(kNone)) return 0;
   if (std::find(std::begin(kThree), std::end(kThree), currency) != std::end(kThree)) return 3;
@@ -167,28 +169,34 @@ Result<std::int64_t> ParseAmount(std::string_view text, char decimal_separator, 
       (in_fraction ? fraction_digits : integer_digits).push_back(c);
       any_digit = true;
     } else if (c == decimal_separator) {
-      if (in_fraction) return Status::InvalidArgument("amount '" + std::string(text) + "' has two decimal separators");
+      if (in_fraction)
+        return Status::InvalidArgument("amount '" + std::string(text) +
+                                       "' has two decimal separators");
       in_fraction = true;
     } else if (c == '-' || c == '(') {
       negative = true;
     } else if (c == group_separator || c == '\'' || c == ' ' || c == ')' || c == '+') {
       if (in_fraction && c == group_separator) {
-        return Status::InvalidArgument("amount '" + std::string(text) + "' has a digit group after the decimals");
+        return Status::InvalidArgument("amount '" + std::string(text) +
+                                       "' has a digit group after the decimals");
       }
-    } else if (std::isalpha(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80 ||
-               c == '$' || c == '*') {
+    } else if (std::isalpha(static_cast<unsigned char>(c)) ||
+               static_cast<unsigned char>(c) >= 0x80 || c == '$' || c == '*') {
       // Currency codes and symbols (including UTF-8 ones such as the euro sign).
     } else {
-      return Status::InvalidArgument("amount '" + std::string(text) + "' contains '" + std::string(1, c) + "'");
+      return Status::InvalidArgument("amount '" + std::string(text) + "' contains '" +
+                                     std::string(1, c) + "'");
     }
   }
-  if (!any_digit) return Status::InvalidArgument("amount '" + std::string(text) + "' has no digits");
+  if (!any_digit)
+    return Status::InvalidArgument("amount '" + std::string(text) + "' has no digits");
   if (static_cast<int>(fraction_digits.size()) > minor_digits) {
     return Status::InvalidArgument("amount '" + std::string(text) + "' has more than " +
                                    std::to_string(minor_digits) + " decimals");
   }
   integer_digits.erase(0, std::min(integer_digits.find_first_not_of('0'), integer_digits.size()));
-  if (integer_digits.size() > 15) return Status::InvalidArgument("amount '" + std::string(text) + "' is too large");
+  if (integer_digits.size() > 15)
+    return Status::InvalidArgument("amount '" + std::string(text) + "' is too large");
   fraction_digits.resize(static_cast<std::size_t>(minor_digits), '0');
   std::int64_t value = 0;
   for (char c : integer_digits + fraction_digits) value = value * 10 + (c - '0');
@@ -204,7 +212,8 @@ Result<ReceiptExtractor> ReceiptExtractor::Create(std::vector<ReceiptTemplate> t
   bool local = false;
   auto offset = ParseUtcOffset(options.time_zone, &local);
   if (!offset.ok()) return offset.status();
-  return ReceiptExtractor(std::move(templates), std::move(options), phones, *digits, *offset, local);
+  return ReceiptExtractor(std::move(templates), std::move(options), phones, *digits, *offset,
+                          local);
 }
 
 ReceiptExtractor::ReceiptExtractor(std::vector<ReceiptTemplate> templates, ExtractorOptions options,
@@ -240,7 +249,8 @@ class Extraction {
     return std::nullopt;
   }
 
-  std::optional<std::int64_t> ScalarAmount(const std::vector<FieldRule>& rules, const std::string& field) {
+  std::optional<std::int64_t> ScalarAmount(const std::vector<FieldRule>& rules,
+                                           const std::string& field) {
     auto match = FirstMatch(rules, lines_);
     if (!match) return std::nullopt;
     return Amount(field, match->Get("value"));
@@ -353,7 +363,8 @@ ExtractedReceipt ReceiptExtractor::Extract(const DecodedReceipt& receipt) const 
     return out;
   }
   const std::string& currency = chosen->currency.empty() ? options_.currency : chosen->currency;
-  const int minor_digits = chosen->currency.empty() ? minor_digits_ : CurrencyMinorDigits(currency).value();
+  const int minor_digits =
+      chosen->currency.empty() ? minor_digits_ : CurrencyMinorDigits(currency).value();
   Extraction extraction(*chosen, lines, minor_digits, out);
   store::Transaction& txn = out.transaction;
   auto total = extraction.ScalarAmount(chosen->total, "total");
@@ -386,8 +397,8 @@ ExtractedReceipt ReceiptExtractor::Extract(const DecodedReceipt& receipt) const 
     if (normalized.ok()) {
       txn.customer_phone = *normalized;
     } else {
-      out.problems.push_back("phone " + MaskPhonesInText(phone) + " rejected: " +
-                             normalized.status().message());
+      out.problems.push_back("phone " + MaskPhonesInText(phone) +
+                             " rejected: " + normalized.status().message());
     }
   }
 

@@ -71,8 +71,7 @@ class ReceiptExtractor {
 
 // Parses a printed amount ("1,234.56", "-3.50", "3.50-", "(3.50)", "$ 12")
 // into minor units with `minor_digits` decimals. InvalidArgument says why.
-Result<std::int64_t> ParseAmount(std::string_view text, char decimal_separator,
-                                 int minor_digits);
+Result<std::int64_t> ParseAmount(std::string_view text, char decimal_separator, int minor_digits);
 
 // Minor-unit digits of an ISO 4217 currency (2 for most, 0 for JPY, 3 for
 // KWD); InvalidArgument for something that is not three letters.

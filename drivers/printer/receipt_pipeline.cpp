@@ -23,8 +23,8 @@ ReceiptPipeline::ReceiptPipeline(const Clock& clock, DecoderLimits limits, std::
                                  UnmatchedReceiptLog& unmatched)
     : decoder_(clock, limits),
       queue_limit_(queue_bytes),
-      idle_check_(std::clamp<std::chrono::milliseconds>(limits.idle_cut_timeout / 4,
-                                                        std::chrono::milliseconds(10), kMaxIdleCheck)),
+      idle_check_(std::clamp<std::chrono::milliseconds>(
+          limits.idle_cut_timeout / 4, std::chrono::milliseconds(10), kMaxIdleCheck)),
       extractor_(extractor),
       spool_(spool),
       unmatched_(unmatched),
@@ -35,8 +35,7 @@ ReceiptPipeline::ReceiptPipeline(const Clock& clock, DecoderLimits limits, std::
           "tillbridge_printer_parse_drops_total",
           "Chunks of the POS stream forwarded but not decoded because the decoder fell behind")),
       metric_cards_(MetricsRegistry::Global().GetCounter(
-          "tillbridge_printer_card_numbers_masked_total",
-          "Card numbers masked in receipt text")) {}
+          "tillbridge_printer_card_numbers_masked_total", "Card numbers masked in receipt text")) {}
 
 ReceiptPipeline::~ReceiptPipeline() { Stop(); }
 

@@ -73,11 +73,11 @@ class ReceiptPipeline final : public PosStreamObserver {
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<Chunk> queue_;       // guarded by mutex_
-  std::size_t queued_bytes_ = 0;  // guarded by mutex_
-  bool gap_ = false;              // guarded by mutex_: bytes were dropped
-  bool stop_ = false;             // guarded by mutex_
-  PipelineStats stats_;           // guarded by mutex_
+  std::deque<Chunk> queue_;                   // guarded by mutex_
+  std::size_t queued_bytes_ = 0;              // guarded by mutex_
+  bool gap_ = false;                          // guarded by mutex_: bytes were dropped
+  bool stop_ = false;                         // guarded by mutex_
+  PipelineStats stats_;                       // guarded by mutex_
   std::deque<store::Transaction> unspooled_;  // pipeline thread only
   std::thread thread_;
 

@@ -1,11 +1,11 @@
 #include "drivers/printer/receipt_spool.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cinttypes>
@@ -39,11 +39,13 @@ Status WriteAll(int fd, std::uint64_t offset, std::string_view data, const std::
   return Status::Ok();
 }
 
-Result<std::string> ReadAt(int fd, std::uint64_t offset, std::uint64_t length, const std::string& path) {
+Result<std::string> ReadAt(int fd, std::uint64_t offset, std::uint64_t length,
+                           const std::string& path) {
   std::string data(length, '\0');
   std::uint64_t done = 0;
   while (done < length) {
-    const ssize_t got = ::pread(fd, data.data() + done, length - done, static_cast<off_t>(offset + done));
+    const ssize_t got =
+        ::pread(fd, data.data() + done, length - done, static_cast<off_t>(offset + done));
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) return Status::IoError(ErrnoText(path));
     done += static_cast<std::uint64_t>(got);
@@ -54,7 +56,8 @@ Result<std::string> ReadAt(int fd, std::uint64_t offset, std::uint64_t length, c
 std::string Checksum(std::string_view payload) { return Sha256Hex(payload).substr(0, 16); }
 
 std::string RecordHeader(std::uint64_t seq, std::string_view payload) {
-  return std::to_string(seq) + " " + std::to_string(payload.size()) + " " + Checksum(payload) + "\n";
+  return std::to_string(seq) + " " + std::to_string(payload.size()) + " " + Checksum(payload) +
+         "\n";
 }
 
 Status SyncDirectory(const std::string& dir) {
@@ -144,8 +147,8 @@ Result<store::Transaction> TransactionFromSpoolJson(const std::string& json) {
     auto payments = root->getArray("payments");
     for (std::size_t i = 0; payments && i < payments->size(); ++i) {
       auto item = payments->getObject(static_cast<unsigned>(i));
-      txn.payments.push_back({item->getValue<std::string>("type"),
-                              item->getValue<std::int64_t>("amount_minor")});
+      txn.payments.push_back(
+          {item->getValue<std::string>("type"), item->getValue<std::int64_t>("amount_minor")});
     }
     txn.receipt_text = root->getValue<std::string>("receipt_text");
     return txn;
@@ -196,7 +199,8 @@ Result<std::unique_ptr<ReceiptSpool>> ReceiptSpool::Open(const std::string& dir)
       char checksum[17] = {};
       bool whole = false;
       if (line_end != std::string::npos &&
-          std::sscanf(text.c_str() + pos, "%20" SCNu64 " %20" SCNu64 " %16s", &seq, &length, checksum) == 3 &&
+          std::sscanf(text.c_str() + pos, "%20" SCNu64 " %20" SCNu64 " %16s", &seq, &length,
+                      checksum) == 3 &&
           length <= kMaxRecordBytes && line_end + 1 + length + 1 <= text.size() &&
           text[line_end + 1 + length] == '\n' && seq > last_seq) {
         whole = Checksum(std::string_view(text).substr(line_end + 1, length)) == checksum;
@@ -205,7 +209,8 @@ Result<std::unique_ptr<ReceiptSpool>> ReceiptSpool::Open(const std::string& dir)
         // Only the last record can be torn by a crash; anything after it
         // would mean the file was damaged some other way.
         LogWarning("printer", path + ": dropping a torn record at byte " + std::to_string(pos));
-        if (::ftruncate(fd, static_cast<off_t>(pos)) != 0) return fail(Status::IoError(ErrnoText(path)));
+        if (::ftruncate(fd, static_cast<off_t>(pos)) != 0)
+          return fail(Status::IoError(ErrnoText(path)));
         break;
       }
       entries.push_back({seq, line_end + 1, length});
@@ -218,8 +223,8 @@ Result<std::unique_ptr<ReceiptSpool>> ReceiptSpool::Open(const std::string& dir)
                                         last_seq);
 }
 
-ReceiptSpool::ReceiptSpool(Key /*key*/, std::string path, int fd, std::string spool_id, std::vector<Entry> entries,
-                           std::uint64_t end, std::uint64_t last_seq)
+ReceiptSpool::ReceiptSpool(Key /*key*/, std::string path, int fd, std::string spool_id,
+                           std::vector<Entry> entries, std::uint64_t end, std::uint64_t last_seq)
     : path_(std::move(path)),
       fd_(fd),
       spool_id_(std::move(spool_id)),
@@ -260,7 +265,9 @@ Result<std::vector<std::pair<std::uint64_t, store::Transaction>>> ReceiptSpool::
     auto payload = ReadAt(fd_, entry.offset, entry.length, path_);
     if (!payload.ok()) return payload.status();
     auto txn = TransactionFromSpoolJson(*payload);
-    if (!txn.ok()) return Status::Corruption(path_ + " record " + std::to_string(entry.seq) + ": " + txn.status().message());
+    if (!txn.ok())
+      return Status::Corruption(path_ + " record " + std::to_string(entry.seq) + ": " +
+                                txn.status().message());
     records.emplace_back(entry.seq, std::move(*txn));
   }
   return records;
@@ -295,7 +302,8 @@ Status ReceiptSpool::Compact(std::uint64_t acknowledged) {
     pos += record_header.size() + payload->size() + 1;
   }
   if (status.ok() && ::fsync(out) != 0) status = Status::IoError(ErrnoText(temp));
-  if (status.ok() && ::rename(temp.c_str(), path_.c_str()) != 0) status = Status::IoError(ErrnoText(path_));
+  if (status.ok() && ::rename(temp.c_str(), path_.c_str()) != 0)
+    status = Status::IoError(ErrnoText(path_));
   if (!status.ok()) {
     ::close(out);
     ::unlink(temp.c_str());
@@ -316,10 +324,12 @@ std::string ReceiptSpool::CursorFor(std::uint64_t seq) const {
 Result<std::uint64_t> ReceiptSpool::ParseCursor(const std::string& cursor) const {
   if (cursor.empty()) return std::uint64_t{0};
   const auto colon = cursor.find(':');
-  if (colon == std::string::npos) return Status::InvalidArgument("printer cursor '" + cursor + "' has no ':'");
+  if (colon == std::string::npos)
+    return Status::InvalidArgument("printer cursor '" + cursor + "' has no ':'");
   std::uint64_t seq = 0;
   const std::string digits = cursor.substr(colon + 1);
-  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 19) {
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos ||
+      digits.size() > 19) {
     return Status::InvalidArgument("printer cursor '" + cursor + "' has no sequence number");
   }
   seq = std::stoull(digits);

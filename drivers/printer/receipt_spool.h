@@ -79,9 +79,9 @@ class ReceiptSpool {
   std::string spool_id_;
   mutable std::mutex mutex_;
   std::condition_variable appended_;
-  std::vector<Entry> entries_;  // guarded by mutex_
-  std::uint64_t end_;           // file size; guarded by mutex_
-  std::uint64_t last_seq_;      // guarded by mutex_
+  std::vector<Entry> entries_;   // guarded by mutex_
+  std::uint64_t end_;            // file size; guarded by mutex_
+  std::uint64_t last_seq_;       // guarded by mutex_
   std::uint64_t seq_floor_ = 0;  // guarded by mutex_
 };
 

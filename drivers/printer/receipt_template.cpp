@@ -147,8 +147,10 @@ class TemplateParser {
       return Status::Ok();
     }
     if (key == "currency") {
-      if (value.size() != 3 || value.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos) {
-        return Error(line_number_, "currency must be an ISO 4217 code such as EUR, got '" + value + "'");
+      if (value.size() != 3 ||
+          value.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos) {
+        return Error(line_number_,
+                     "currency must be an ISO 4217 code such as EUR, got '" + value + "'");
       }
       t.currency = value;
       return Status::Ok();
@@ -228,8 +230,7 @@ class TemplateParser {
     std::set<std::string> seen;
     for (const auto& name : rule.groups) {
       if (!kind.allowed.count(name)) {
-        return Error(rule.line_number,
-                     "field '" + field + "' has no group named '" + name + "'");
+        return Error(rule.line_number, "field '" + field + "' has no group named '" + name + "'");
       }
       if (name != "_" && !seen.insert(name).second) {
         return Error(rule.line_number, "group '" + name + "' is named twice");

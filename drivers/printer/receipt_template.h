@@ -16,17 +16,17 @@ namespace tillbridge::drivers {
 // One field rule: a regular expression applied to each line of the receipt,
 // and the names of its capture groups in order.
 struct FieldRule {
-  std::string pattern;               // as written in the file
+  std::string pattern;  // as written in the file
   std::shared_ptr<const std::regex> regex;
-  std::vector<std::string> groups;   // one name per capture group
-  int line_number = 0;               // where the rule was defined
+  std::vector<std::string> groups;  // one name per capture group
+  int line_number = 0;              // where the rule was defined
 };
 
 // The rules for one receipt layout. Copyable; regexes are shared.
 struct ReceiptTemplate {
   std::string name;
-  std::string origin;  // "file:line" of the [template] header
-  FieldRule match;     // required: the receipt uses this template when a line matches
+  std::string origin;                // "file:line" of the [template] header
+  FieldRule match;                   // required: the receipt uses this template when a line matches
   std::vector<FieldRule> skip_when;  // receipts that are no sale (reports, drawer)
   std::vector<FieldRule> refund_when;
   std::vector<FieldRule> void_when;

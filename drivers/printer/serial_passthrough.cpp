@@ -15,7 +15,7 @@ struct PortSlot {
   std::string role;  // "POS port" or "printer port"
   SerialSettings settings;
   std::mutex mutex;
-  std::shared_ptr<BytePort> port;  // guarded by mutex
+  std::shared_ptr<BytePort> port;                        // guarded by mutex
   std::chrono::steady_clock::time_point last_attempt{};  // guarded by mutex
 };
 

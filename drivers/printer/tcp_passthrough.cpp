@@ -60,7 +60,8 @@ class TcpPassthrough final : public Passthrough {
   }
 
   void Serve(std::unique_ptr<TcpConnection> pos) {
-    auto printer = ConnectTcp(options_.printer_host, options_.printer_port, options_.connect_timeout);
+    auto printer =
+        ConnectTcp(options_.printer_host, options_.printer_port, options_.connect_timeout);
     if (!printer.ok()) {
       counters_.SetPrinterConnected(false);
       counters_.SetError(printer.status().message());

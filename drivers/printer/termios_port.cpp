@@ -15,20 +15,31 @@ constexpr int kPollSliceMs = 100;
 
 Result<speed_t> BaudConstant(int baud) {
   switch (baud) {
-    case 1200: return B1200;
-    case 2400: return B2400;
-    case 4800: return B4800;
-    case 9600: return B9600;
-    case 19200: return B19200;
-    case 38400: return B38400;
-    case 57600: return B57600;
-    case 115200: return B115200;
-    case 230400: return B230400;
+    case 1200:
+      return B1200;
+    case 2400:
+      return B2400;
+    case 4800:
+      return B4800;
+    case 9600:
+      return B9600;
+    case 19200:
+      return B19200;
+    case 38400:
+      return B38400;
+    case 57600:
+      return B57600;
+    case 115200:
+      return B115200;
+    case 230400:
+      return B230400;
 #ifdef B460800
-    case 460800: return B460800;
+    case 460800:
+      return B460800;
 #endif
 #ifdef B921600
-    case 921600: return B921600;
+    case 921600:
+      return B921600;
 #endif
     default:
       return Status::InvalidArgument("baud rate " + std::to_string(baud) +
@@ -109,19 +120,36 @@ Result<std::unique_ptr<BytePort>> OpenTermiosPort(const SerialSettings& settings
   tio.c_cflag |= CLOCAL | CREAD;
   tio.c_cflag &= ~static_cast<tcflag_t>(CSIZE | PARENB | PARODD | CSTOPB | CRTSCTS);
   switch (settings.data_bits) {
-    case 5: tio.c_cflag |= CS5; break;
-    case 6: tio.c_cflag |= CS6; break;
-    case 7: tio.c_cflag |= CS7; break;
-    default: tio.c_cflag |= CS8; break;
+    case 5:
+      tio.c_cflag |= CS5;
+      break;
+    case 6:
+      tio.c_cflag |= CS6;
+      break;
+    case 7:
+      tio.c_cflag |= CS7;
+      break;
+    default:
+      tio.c_cflag |= CS8;
+      break;
   }
   if (settings.stop_bits == 2) tio.c_cflag |= CSTOPB;
   switch (settings.parity) {
-    case Parity::kNone: break;
-    case Parity::kOdd: tio.c_cflag |= PARENB | PARODD; break;
-    case Parity::kEven: tio.c_cflag |= PARENB; break;
+    case Parity::kNone:
+      break;
+    case Parity::kOdd:
+      tio.c_cflag |= PARENB | PARODD;
+      break;
+    case Parity::kEven:
+      tio.c_cflag |= PARENB;
+      break;
 #ifdef CMSPAR
-    case Parity::kMark: tio.c_cflag |= PARENB | PARODD | CMSPAR; break;
-    case Parity::kSpace: tio.c_cflag |= PARENB | CMSPAR; break;
+    case Parity::kMark:
+      tio.c_cflag |= PARENB | PARODD | CMSPAR;
+      break;
+    case Parity::kSpace:
+      tio.c_cflag |= PARENB | CMSPAR;
+      break;
 #else
     case Parity::kMark:
     case Parity::kSpace:
@@ -130,9 +158,14 @@ Result<std::unique_ptr<BytePort>> OpenTermiosPort(const SerialSettings& settings
   }
   tio.c_iflag &= ~static_cast<tcflag_t>(IXON | IXOFF | IXANY);
   switch (settings.flow_control) {
-    case FlowControl::kNone: break;
-    case FlowControl::kRtsCts: tio.c_cflag |= CRTSCTS; break;
-    case FlowControl::kXonXoff: tio.c_iflag |= settings.facing_printer ? IXON : IXOFF; break;
+    case FlowControl::kNone:
+      break;
+    case FlowControl::kRtsCts:
+      tio.c_cflag |= CRTSCTS;
+      break;
+    case FlowControl::kXonXoff:
+      tio.c_iflag |= settings.facing_printer ? IXON : IXOFF;
+      break;
     case FlowControl::kDtrDsr:
       return Status::InvalidArgument(settings.path +
                                      ": DTR/DSR flow control needs the libserialport driver");

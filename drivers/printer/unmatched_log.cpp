@@ -6,7 +6,8 @@
 namespace tillbridge::drivers {
 
 UnmatchedReceiptLog::UnmatchedReceiptLog(const std::string& dir, std::uint64_t max_bytes)
-    : path_((std::filesystem::path(dir) / "unmatched-receipts.log").string()), max_bytes_(max_bytes) {}
+    : path_((std::filesystem::path(dir) / "unmatched-receipts.log").string()),
+      max_bytes_(max_bytes) {}
 
 Status UnmatchedReceiptLog::Append(UnixMillis printed_at, std::string_view reason,
                                    std::string_view masked_text) {

@@ -37,8 +37,7 @@ TEST_CASE("relative paths resolve against the config file's folder") {
   tillbridge::testing::TempDir dir;
   auto config = Load(Write(dir, "[agent]\ndata_dir = ../data\n"));
   REQUIRE(config.ok());
-  CHECK(config->values.GetString("agent.data_dir") ==
-        (dir.path().parent_path() / "data").string());
+  CHECK(config->values.GetString("agent.data_dir") == (dir.path().parent_path() / "data").string());
 }
 
 TEST_CASE("a misspelled key names the file, line, key and a suggestion") {
@@ -61,7 +60,8 @@ TEST_CASE("bad values name the key and the reason") {
         Case{"[log]\nconsole = perhaps\n", ":2: key 'log.console': expected true or false"},
         Case{"[log]\nkeep = 0\n", ":2: key 'log.keep': must be between 1 and 100"},
         Case{"[store]\nbusy_timeout = soon\n", ":2: key 'store.busy_timeout': expected a duration"},
-        Case{"[agent]\ndefault_region = ZZ\n", ":2: key 'agent.default_region': unknown region 'ZZ'"},
+        Case{"[agent]\ndefault_region = ZZ\n",
+             ":2: key 'agent.default_region': unknown region 'ZZ'"},
         Case{"[agent]\nstore_id =\n", ":2: key 'agent.store_id' must not be empty"}}) {
     auto config = Load(Write(dir, c.text));
     REQUIRE_FALSE(config.ok());

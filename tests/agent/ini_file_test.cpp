@@ -30,8 +30,7 @@ TEST_CASE("malformed INI lines are errors naming the file and line") {
                         Case{"[]\n", "x.ini:1: invalid section name ''"}}) {
     auto entries = ParseIni(c.text, "x.ini");
     REQUIRE_FALSE(entries.ok());
-    CHECK_MESSAGE(entries.status().message().rfind(c.message, 0) == 0,
-                  entries.status().message());
+    CHECK_MESSAGE(entries.status().message().rfind(c.message, 0) == 0, entries.status().message());
   }
 }
 

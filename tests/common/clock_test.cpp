@@ -26,9 +26,9 @@ TEST_CASE("RFC 3339 parsing round-trips and applies offsets") {
 }
 
 TEST_CASE("RFC 3339 parsing rejects malformed input with a reason") {
-  for (const char* bad : {"", "2026-11-29", "2026-13-01T00:00:00Z", "2026-11-29T12:00:00",
-                          "2026-11-29T12:00:00Zjunk", "2026-11-29T25:00:00Z",
-                          "2026-11-29T12:00:00.Z", "abcd-ef-ghTij:kl:mnZ"}) {
+  for (const char* bad :
+       {"", "2026-11-29", "2026-13-01T00:00:00Z", "2026-11-29T12:00:00", "2026-11-29T12:00:00Zjunk",
+        "2026-11-29T25:00:00Z", "2026-11-29T12:00:00.Z", "abcd-ef-ghTij:kl:mnZ"}) {
     auto parsed = ParseRfc3339(bad);
     CHECK_FALSE(parsed.ok());
     CHECK(parsed.status().code() == StatusCode::kInvalidArgument);

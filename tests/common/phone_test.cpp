@@ -6,8 +6,8 @@ namespace tillbridge {
 
 TEST_CASE("US numbers normalize to E.164 with the default region") {
   PhoneNormalizer us("US");
-  for (const char* input : {"(415) 555-0134", "415-555-0134", "4155550134", "+1 415 555 0134",
-                            "1 (415) 555.0134"}) {
+  for (const char* input :
+       {"(415) 555-0134", "415-555-0134", "4155550134", "+1 415 555 0134", "1 (415) 555.0134"}) {
     auto e164 = us.Normalize(input);
     REQUIRE_MESSAGE(e164.ok(), input, " ", e164.status().ToString());
     CHECK(*e164 == "+14155550134");
@@ -37,8 +37,8 @@ TEST_CASE("invalid numbers are rejected with a specific reason") {
     auto result = us.Normalize(c.input);
     CHECK_FALSE(result.ok());
     CHECK(result.status().code() == StatusCode::kInvalidArgument);
-    CHECK_MESSAGE(result.status().message().find(c.reason_part) != std::string::npos,
-                  c.input, " -> ", result.status().message());
+    CHECK_MESSAGE(result.status().message().find(c.reason_part) != std::string::npos, c.input,
+                  " -> ", result.status().message());
   }
 }
 

@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "cannot read %s\n", file.string().c_str());
         return 2;
       }
-      const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const std::string data((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
       LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
       ++inputs;
     }

@@ -25,11 +25,12 @@ struct Shared {
 
   static tillbridge::drivers::ReceiptExtractor Make(const tillbridge::PhoneNormalizer& phones) {
     auto templates = tillbridge::drivers::LoadReceiptTemplates(std::string(TILLBRIDGE_SOURCE_DIR) +
-                                                              "/examples/receipt-templates");
+                                                               "/examples/receipt-templates");
     if (!templates.ok()) std::abort();
     tillbridge::drivers::ExtractorOptions options;
     options.time_zone = "UTC";
-    auto extractor = tillbridge::drivers::ReceiptExtractor::Create(std::move(*templates), options, phones);
+    auto extractor =
+        tillbridge::drivers::ReceiptExtractor::Create(std::move(*templates), options, phones);
     if (!extractor.ok()) std::abort();
     return std::move(*extractor);
   }

@@ -3,16 +3,16 @@
 // first byte picks the reader. A page that parses is also applied to a real
 // store, which must accept it (bad entries are skipped, never fatal) and
 // keep its consent hash chain intact.
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <unistd.h>
 
 #include "store/cloud_changes.h"
 #include "store/consent_ledger.h"

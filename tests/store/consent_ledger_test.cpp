@@ -12,7 +12,8 @@ namespace {
 
 using testing::OpenStore;
 
-ConsentChange Change(bool granted, UnixMillis at, ConsentPurpose purpose = ConsentPurpose::kMarketing) {
+ConsentChange Change(bool granted, UnixMillis at,
+                     ConsentPurpose purpose = ConsentPurpose::kMarketing) {
   ConsentChange change;
   change.phone = "+14155550134";
   change.purpose = purpose;
@@ -214,19 +215,22 @@ TEST_CASE("the chain check detects an edited, inserted, deleted or truncated row
 TEST_CASE("disclosures are kept by hash; a version cannot change its text") {
   tillbridge::testing::TempDir dir;
   auto store = OpenStore(dir.File("t.db"));
-  auto v1 = store->disclosures().Install(ConsentPurpose::kMarketing, "1",
-                                         "Get offers by SMS from Demo Store.", "Up to 4 msgs/month");
+  auto v1 = store->disclosures().Install(
+      ConsentPurpose::kMarketing, "1", "Get offers by SMS from Demo Store.", "Up to 4 msgs/month");
   REQUIRE(v1.ok());
   CHECK(v1->hash.size() == 64);
-  CHECK(store->disclosures().Install(ConsentPurpose::kMarketing, "1",
-                                     "Get offers by SMS from Demo Store.", "Up to 4 msgs/month")
-            .value().hash == v1->hash);
+  CHECK(store->disclosures()
+            .Install(ConsentPurpose::kMarketing, "1", "Get offers by SMS from Demo Store.",
+                     "Up to 4 msgs/month")
+            .value()
+            .hash == v1->hash);
   auto changed = store->disclosures().Install(ConsentPurpose::kMarketing, "1", "Other text", "x");
   CHECK(changed.status().code() == StatusCode::kAlreadyExists);
   auto v2 = store->disclosures().Install(ConsentPurpose::kMarketing, "2", "New text", "Weekly");
   REQUIRE(v2.ok());
   CHECK(store->disclosures().Current(ConsentPurpose::kMarketing).value()->version == "2");
-  CHECK(store->disclosures().ByHash(v1->hash).value()->text == "Get offers by SMS from Demo Store.");
+  CHECK(store->disclosures().ByHash(v1->hash).value()->text ==
+        "Get offers by SMS from Demo Store.");
   CHECK_FALSE(store->disclosures().Current(ConsentPurpose::kTransactional).value().has_value());
   CHECK(store->disclosures().Install(ConsentPurpose::kMarketing, "", "t", "f").status().code() ==
         StatusCode::kInvalidArgument);

@@ -118,11 +118,13 @@ TEST_CASE("nothing committed is lost across 60 SIGKILLs") {
       auto raw = Database::Open(db, false);
       REQUIRE(raw.ok());
       // No transaction without all three lines, no line without its transaction.
-      CHECK((*raw)->QueryInt("SELECT count(*) FROM transactions t WHERE (SELECT count(*) FROM "
-                             "transaction_lines l WHERE l.transaction_id = t.id) != 3")
+      CHECK((*raw)
+                ->QueryInt("SELECT count(*) FROM transactions t WHERE (SELECT count(*) FROM "
+                           "transaction_lines l WHERE l.transaction_id = t.id) != 3")
                 .value() == 0);
-      CHECK((*raw)->QueryInt("SELECT count(*) FROM outbox WHERE type LIKE 'transaction.%'")
-                .value() == stored_cursor);
+      CHECK(
+          (*raw)->QueryInt("SELECT count(*) FROM outbox WHERE type LIKE 'transaction.%'").value() ==
+          stored_cursor);
     }
     auto chain = (*store)->consents().Verify();
     REQUIRE(chain.ok());

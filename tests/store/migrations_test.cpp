@@ -43,8 +43,10 @@ TEST_CASE("every earlier schema version migrates to the latest, keeping data") {
       CHECK(UserVersion(**db) == start);
       if (start >= 1) {
         // Data written by an older build must survive the upgrade.
-        REQUIRE((*db)->Exec("INSERT INTO source_cursors (source, cursor, records, updated_at) "
-                            "VALUES ('pos', '42', 3, 1)").ok());
+        REQUIRE((*db)
+                    ->Exec("INSERT INTO source_cursors (source, cursor, records, updated_at) "
+                           "VALUES ('pos', '42', 3, 1)")
+                    .ok());
       }
     }
     auto store = testing::OpenStore(path);

@@ -29,7 +29,8 @@ TEST_CASE("due events come oldest first, bounded by count and bytes") {
   CHECK(store->outbox().Due(10, one * 2 + 1).value().size() == 2);
 }
 
-TEST_CASE("acknowledged events leave; deferred events wait and hold back the customer's later ones") {
+TEST_CASE(
+    "acknowledged events leave; deferred events wait and hold back the customer's later ones") {
   tillbridge::testing::TempDir dir;
   ManualClock clock(1'000'000);
   auto store = OpenStore(dir.File("t.db"), &clock);

@@ -1,10 +1,10 @@
 // Builders shared by the store tests.
 #pragma once
 
+#include <doctest/doctest.h>
+
 #include <memory>
 #include <string>
-
-#include <doctest/doctest.h>
 
 #include "store/model.h"
 #include "store/store.h"

@@ -24,8 +24,7 @@ TEST_CASE("ingest stores records, queues events and advances the cursor together
   CHECK((*due)[0].type == "transaction.completed");
   CHECK((*due)[0].payload_json.find("\"total_minor\":1299") != std::string::npos);
   CHECK((*due)[0].payload_json.find("\"store_id\":\"store-9\"") != std::string::npos);
-  CHECK((*due)[0].event_id ==
-        MakeEventId("store-9", "pos", "1001", "transaction.completed", 1));
+  CHECK((*due)[0].event_id == MakeEventId("store-9", "pos", "1001", "transaction.completed", 1));
 }
 
 TEST_CASE("re-reading the same record after a crash stores nothing twice") {
@@ -78,8 +77,8 @@ TEST_CASE("two terminals reading one POS database produce the same event ids") {
 }
 
 TEST_CASE("a failure injected at any point of an ingest leaves nothing behind") {
-  for (const char* point : {"ingest.after_transaction", "ingest.after_lines",
-                            "ingest.after_outbox", "ingest.before_commit"}) {
+  for (const char* point : {"ingest.after_transaction", "ingest.after_lines", "ingest.after_outbox",
+                            "ingest.before_commit"}) {
     CAPTURE(point);
     tillbridge::testing::TempDir dir;
     int calls = 100;  // disarmed until the setup ingest is done
@@ -92,8 +91,8 @@ TEST_CASE("a failure injected at any point of an ingest leaves nothing behind") 
     });
     REQUIRE(store->transactions().Ingest("pos", {MakeSale("0")}, "c0").ok());
     calls = 0;
-    const Status failed =
-        store->transactions().Ingest("pos", {MakeSale("1", 500, "+14155550134"), MakeSale("2")}, "c2");
+    const Status failed = store->transactions().Ingest(
+        "pos", {MakeSale("1", 500, "+14155550134"), MakeSale("2")}, "c2");
     CHECK_FALSE(failed.ok());
     CHECK(failed.message() == "injected fault");
     CHECK(store->transactions().Count().value() == 1);

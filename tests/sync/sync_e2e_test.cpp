@@ -494,9 +494,8 @@ TEST_CASE(
   // newer one, and both settle on the newer act.
   std::atomic<std::int64_t> changes_read{0};
   sync::SyncService service(*store, cloud->SyncOptionsFor());
-  service.SetChangesListener([&](const store::ApplyReport& report) {
-    changes_read += report.applied + report.unchanged;
-  });
+  service.SetChangesListener(
+      [&](const store::ApplyReport& report) { changes_read += report.applied + report.unchanged; });
   REQUIRE(service.Start().ok());
   REQUIRE(Drained(*store));
   // The STOP and the START, whether they changed anything or not.

@@ -5,7 +5,6 @@
 // values (docs/testing.md).
 #include <doctest/doctest.h>
 
-
 #include "common/metrics.h"
 #include "store/consent_ledger.h"
 #include "store/outbox.h"

@@ -25,8 +25,8 @@
 #include <fstream>
 #include <mutex>
 #include <random>
-#include <stdexcept>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 extern char** environ;

@@ -173,9 +173,9 @@ TEST_CASE("a body shorter than its Content-Length times out as a 400") {
   options.request_timeout = std::chrono::milliseconds(300);
   ApiFixture api(options);
   const std::string answer = RawExchange(
-      api.port(), std::string("POST /v1/consents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ") +
-                      kToken +
-                      "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\":",
+      api.port(),
+      std::string("POST /v1/consents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ") + kToken +
+          "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\":",
       /*close_write=*/false);
   CHECK(answer.rfind("HTTP/1.1 400", 0) == 0);
   CHECK(answer.find("Content-Length") != std::string::npos);

@@ -41,12 +41,12 @@ TEST_CASE("upper halves decode to the right characters") {
 
 TEST_CASE("ESC R international sets replace the national positions only") {
   CHECK(DecodeInternational(0, '#') == U'#');
-  CHECK(DecodeInternational(3, '#') == U'£');     // UK
-  CHECK(DecodeInternational(2, '[') == U'Ä');     // Germany
+  CHECK(DecodeInternational(3, '#') == U'£');  // UK
+  CHECK(DecodeInternational(2, '[') == U'Ä');  // Germany
   CHECK(DecodeInternational(2, '~') == U'ß');
-  CHECK(DecodeInternational(8, '\\') == U'¥');    // Japan
-  CHECK(DecodeInternational(2, 'A') == U'A');     // not a national position
-  CHECK(DecodeInternational(250, '#') == U'#');   // unknown set behaves like USA
+  CHECK(DecodeInternational(8, '\\') == U'¥');   // Japan
+  CHECK(DecodeInternational(2, 'A') == U'A');    // not a national position
+  CHECK(DecodeInternational(250, '#') == U'#');  // unknown set behaves like USA
 }
 
 }  // namespace

@@ -75,8 +75,23 @@ TEST_CASE("a cut with no text before it emits nothing") {
 TEST_CASE("styles and parameters do not leak into the text") {
   Harness h;
   // bold, underline, size, align, font, line spacing, italic, invert, print mode
-  h.Feed("\x1b" "E\x01" "\x1b-\x01" "\x1d!\x11" "\x1b" "a\x01" "\x1bM\x01" "\x1b" "3\x18"
-         "\x1b" "4\x01" "\x1d" "B\x01" "\x1b!\x38" "Styled\n" + kCut);
+  h.Feed(
+      "\x1b"
+      "E\x01"
+      "\x1b-\x01"
+      "\x1d!\x11"
+      "\x1b"
+      "a\x01"
+      "\x1bM\x01"
+      "\x1b"
+      "3\x18"
+      "\x1b"
+      "4\x01"
+      "\x1d"
+      "B\x01"
+      "\x1b!\x38"
+      "Styled\n" +
+      kCut);
   REQUIRE(h.out.size() == 1);
   CHECK(h.out[0].text == "Styled");
 }
@@ -105,18 +120,31 @@ TEST_CASE("images, barcodes and 2D codes are skipped without losing sync") {
   // ESC * 33: 24-dot double density, 3 bytes per column, 10 columns
   stream += "\x1b*\x21\x0a\x00"s + std::string(30, '\x0a');
   // ESC * 0: 8-dot, 1 byte per column
-  stream += "\x1b*\x00\x04\x00" "\x1dV\x00\x0a"s;
+  stream +=
+      "\x1b*\x00\x04\x00"
+      "\x1dV\x00\x0a"s;
   // GS k, NUL-terminated form and length-prefixed form
-  stream += "\x1dk\x04" "ABC123\x00"s;
+  stream +=
+      "\x1dk\x04"
+      "ABC123\x00"s;
   stream += "\x1dkI\x08{BABC123";
   // GS ( k QR code store data with a payload containing a GS V cut
-  stream += "\x1d(k\x08\x00" "1P0\x1dV\x00xy"s;
+  stream +=
+      "\x1d(k\x08\x00"
+      "1P0\x1dV\x00xy"s;
   // GS ( L graphics, GS 8 L large graphics, GS * download image
-  stream += "\x1d(L\x04\x00" "0p\x0a\x0a"s;
-  stream += "\x1d" "8L\x03\x00\x00\x00" "\x1bi\x0a"s;
+  stream +=
+      "\x1d(L\x04\x00"
+      "0p\x0a\x0a"s;
+  stream +=
+      "\x1d"
+      "8L\x03\x00\x00\x00"
+      "\x1bi\x0a"s;
   stream += "\x1d*\x01\x01" + std::string(8, '\x1b');
   // ESC & user-defined characters: y=2, chars 0x41..0x42, widths 2 and 1
-  stream += "\x1b&\x02\x41\x42\x02" "\x1bi\x0a\x0a\x01\x1bm"s;
+  stream +=
+      "\x1b&\x02\x41\x42\x02"
+      "\x1bi\x0a\x0a\x01\x1bm"s;
   stream += "after\n" + kCut;
   h.Feed(stream);
   REQUIRE(h.out.size() == 1);
@@ -126,7 +154,16 @@ TEST_CASE("images, barcodes and 2D codes are skipped without losing sync") {
 
 TEST_CASE("real-time status requests are commands, not text") {
   Harness h;
-  h.Feed("A\x10\x04\x01" "B\x10\x04\x07\x01" "C\x10\x05\x02" "D\x10\x14\x01\x00\x01"s "E\x1dr\x01" "F\x1d" "a\xff" "G\n" + kCut);
+  h.Feed(
+      "A\x10\x04\x01"
+      "B\x10\x04\x07\x01"
+      "C\x10\x05\x02"
+      "D\x10\x14\x01\x00\x01"s
+      "E\x1dr\x01"
+      "F\x1d"
+      "a\xff"
+      "G\n" +
+      kCut);
   REQUIRE(h.out.size() == 1);
   CHECK(h.out[0].text == "ABCDEFG");
 }
@@ -141,7 +178,11 @@ TEST_CASE("unknown commands skip only their command byte") {
 
 TEST_CASE("a barcode cut short by a control byte does not swallow what follows") {
   Harness h;
-  h.Feed("\x1dk\x04" "ABC" "\nTOTAL 1.00\n" + kCut);
+  h.Feed(
+      "\x1dk\x04"
+      "ABC"
+      "\nTOTAL 1.00\n" +
+      kCut);
   REQUIRE(h.out.size() == 1);
   CHECK(h.out[0].text == "TOTAL 1.00");
   CHECK(h.decoder.stats().aborted_commands == 1);
@@ -161,7 +202,11 @@ TEST_CASE("headers declaring absurd payloads are treated as garbage") {
   DecoderLimits limits;
   limits.max_payload_bytes = 1000;
   Harness h(limits);
-  h.Feed("\x1d" "8L\xff\xff\xff\x7f" "ok\n"s + kCut);
+  h.Feed(
+      "\x1d"
+      "8L\xff\xff\xff\x7f"
+      "ok\n"s +
+      kCut);
   REQUIRE(h.out.size() == 1);
   CHECK(h.out[0].text.find("ok") != std::string::npos);
 }
@@ -233,8 +278,14 @@ TEST_CASE("multi-byte characters are never split by the line cap") {
 }
 
 TEST_CASE("chunking does not change the result") {
-  const std::string stream = kInit + "\x1bt\x13" "Caf\x82 \xd5 1,00\n" + Raster(4, 4, '\x1d') +
-                             "\x1dk\x02" "12345\x00" "x\n"s + kCut + "y\n" + kPartialCut;
+  const std::string stream = kInit +
+                             "\x1bt\x13"
+                             "Caf\x82 \xd5 1,00\n" +
+                             Raster(4, 4, '\x1d') +
+                             "\x1dk\x02"
+                             "12345\x00"
+                             "x\n"s +
+                             kCut + "y\n" + kPartialCut;
   Harness whole, bytewise;
   whole.Feed(stream);
   bytewise.FeedBytewise(stream);

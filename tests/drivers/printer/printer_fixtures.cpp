@@ -1,13 +1,13 @@
 #include "tests/drivers/printer/printer_fixtures.h"
 
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 #include <doctest/doctest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -31,9 +31,11 @@ std::string ReadAll(const std::filesystem::path& path) {
 
 std::vector<ReceiptFixture> Generate() {
   static TempDir dir;  // lives for the whole test process
-  const std::string script = std::string(TILLBRIDGE_SOURCE_DIR) + "/tests/js/printer/make-receipts.mjs";
+  const std::string script =
+      std::string(TILLBRIDGE_SOURCE_DIR) + "/tests/js/printer/make-receipts.mjs";
   const std::string out = dir.File("receipts");
-  const std::string command = "node '" + script + "' '" + out + "' > '" + dir.File("node.log") + "' 2>&1";
+  const std::string command =
+      "node '" + script + "' '" + out + "' > '" + dir.File("node.log") + "' 2>&1";
   const int rc = std::system(command.c_str());
   REQUIRE_MESSAGE(rc == 0, "node make-receipts.mjs failed (run scripts/install-deps.sh test): "
                                << ReadAll(dir.File("node.log")));
@@ -57,7 +59,8 @@ std::vector<ReceiptFixture> Generate() {
       f.lines = item->getValue<std::size_t>("lines");
       f.phone = item->getValue<std::string>("phone");
       auto coupons = item->getArray("coupons");
-      for (unsigned c = 0; c < coupons->size(); ++c) f.coupons.push_back(coupons->getElement<std::string>(c));
+      for (unsigned c = 0; c < coupons->size(); ++c)
+        f.coupons.push_back(coupons->getElement<std::string>(c));
     }
     fixtures.push_back(std::move(f));
   }
@@ -93,17 +96,22 @@ std::string StatusResponder::Feed(std::string_view bytes) {
   for (char raw : bytes) {
     const auto c = static_cast<unsigned char>(raw);
     switch (state_) {
-      case 1: state_ = c == 0x04 ? 2 : (c == 0x10 ? 1 : 0); continue;
+      case 1:
+        state_ = c == 0x04 ? 2 : (c == 0x10 ? 1 : 0);
+        continue;
       case 2:
         if (c >= 1 && c <= 4) replies.push_back(static_cast<char>(0x12 + c));
         state_ = 0;
         continue;
-      case 3: state_ = c == 'r' ? 4 : (c == 0x1d ? 3 : 0); continue;
+      case 3:
+        state_ = c == 'r' ? 4 : (c == 0x1d ? 3 : 0);
+        continue;
       case 4:
         if (c == 1 || c == 2 || c == 49 || c == 50) replies.push_back('\0');
         state_ = 0;
         continue;
-      default: break;
+      default:
+        break;
     }
     if (c == 0x10) state_ = 1;
     if (c == 0x1d) state_ = 3;
@@ -120,8 +128,9 @@ SocatPair::SocatPair(std::string a, std::string b) : a_(std::move(a)), b_(std::m
   const int rc = ::posix_spawnp(&pid, "socat", nullptr, nullptr, argv.data(), environ);
   REQUIRE_MESSAGE(rc == 0, "cannot start socat (install it with scripts/install-deps.sh test)");
   pid_ = pid;
-  REQUIRE_MESSAGE(WaitUntil([&] { return std::filesystem::exists(a_) && std::filesystem::exists(b_); }, 5000ms),
-                  "socat did not create " << a_ << " and " << b_);
+  REQUIRE_MESSAGE(
+      WaitUntil([&] { return std::filesystem::exists(a_) && std::filesystem::exists(b_); }, 5000ms),
+      "socat did not create " << a_ << " and " << b_);
 }
 
 SocatPair::~SocatPair() { Stop(); }

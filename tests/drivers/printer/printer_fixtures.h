@@ -3,6 +3,8 @@
 // stand-in printer on a real socket or pty that answers status queries.
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -11,8 +13,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <sys/types.h>
 
 #include "drivers/printer/byte_port.h"
 #include "drivers/printer/tcp_socket.h"

@@ -90,7 +90,8 @@ struct PosResult {
   std::string received;
 };
 
-PosResult PrintOverTcp(int port, const std::string& bytes, std::chrono::milliseconds wait_close = 5000ms) {
+PosResult PrintOverTcp(int port, const std::string& bytes,
+                       std::chrono::milliseconds wait_close = 5000ms) {
   PosResult result;
   auto connection = ConnectTcp("127.0.0.1", port, 1000ms);
   if (!connection.ok()) return result;
@@ -247,7 +248,8 @@ TEST_CASE("tcp: more than 10 MB pass byte for byte") {
   const PosResult pos = PrintOverTcp((*tap)->Details().listen_port, sent, 20s);
   REQUIRE(pos.connected);
   REQUIRE(WaitUntil([&] { return printer->size() >= sent.size(); }, 30s));
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   MESSAGE("forwarded " << sent.size() / 1048576.0 << " MB in " << seconds << " s");
   CHECK(printer->size() == sent.size());
   CHECK(Sha256Hex(printer->received()) == Sha256Hex(sent));
@@ -328,7 +330,9 @@ TEST_CASE("tcp: the POS reconnecting, garbage, truncated commands and very long 
       std::string("\x1dv0\x00\xff\x00\xff\x00", 8) + "only a little",
       testing::FixtureNamed("01-").bytes,
       std::string(200000, 'L') + "\n" + testing::FixtureNamed("02-").bytes,
-      "\x1dk\x04" "ABC" + testing::FixtureNamed("05-").bytes,
+      "\x1dk\x04"
+      "ABC" +
+          testing::FixtureNamed("05-").bytes,
       testing::FixtureNamed("07-").bytes,
   };
   std::string all;
@@ -379,7 +383,8 @@ struct SerialRig {
     REQUIRE_MESSAGE(created.ok(), created.status().ToString());
     tap = std::move(*created);
     REQUIRE(tap->Start().ok());
-    REQUIRE(WaitUntil([&] { return tap->Details().printer_connected && tap->Details().pos_connected; }, 5s));
+    REQUIRE(WaitUntil(
+        [&] { return tap->Details().printer_connected && tap->Details().pos_connected; }, 5s));
     OpenPos();
   }
   void OpenPos() {
@@ -434,9 +439,10 @@ TEST_CASE("pty: more than 10 MB pass byte for byte") {
   const bool all_there = WaitUntil([&] { return rig.printer->size() >= sent.size(); }, 50s);
   writer.join();
   REQUIRE(all_there);
-  MESSAGE("pty forwarded " << sent.size() / 1048576.0 << " MB in "
-                           << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()
-                           << " s");
+  MESSAGE("pty forwarded "
+          << sent.size() / 1048576.0 << " MB in "
+          << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()
+          << " s");
   CHECK(rig.printer->size() == sent.size());
   CHECK(Sha256Hex(rig.printer->received()) == Sha256Hex(sent));
 }
@@ -454,7 +460,8 @@ TEST_CASE("pty: printer unplugged and plugged back; the POS side reconnecting") 
   rig.printer_pair->Stop();
   REQUIRE(WaitUntil([&] { return !rig.tap->Details().printer_connected; }, 5s));
   rig.Print("\x10\x04\x01" + second.bytes);
-  REQUIRE(WaitUntil([&] { return rig.tap->Details().bytes_not_delivered >= second.bytes.size(); }, 5s));
+  REQUIRE(
+      WaitUntil([&] { return rig.tap->Details().bytes_not_delivered >= second.bytes.size(); }, 5s));
   CHECK(rig.ReadPos(1, 300ms).empty());  // nobody answers the status query
 
   // plug back in
@@ -463,9 +470,10 @@ TEST_CASE("pty: printer unplugged and plugged back; the POS side reconnecting") 
   REQUIRE(WaitUntil([&] { return rig.tap->Details().printer_connected; }, 5s));
   rig.Print(third.bytes + "\x10\x04\x01");
   const bool arrived = WaitUntil([&] { return rig.printer->size() >= third.bytes.size() + 3; }, 5s);
-  INFO("printer got " << rig.printer->size() << " of " << third.bytes.size() + 3 << " bytes; to printer "
-                      << rig.tap->Details().bytes_to_printer << ", lost " << rig.tap->Details().bytes_not_delivered
-                      << ", error " << rig.tap->Details().last_error);
+  INFO("printer got " << rig.printer->size() << " of " << third.bytes.size() + 3
+                      << " bytes; to printer " << rig.tap->Details().bytes_to_printer << ", lost "
+                      << rig.tap->Details().bytes_not_delivered << ", error "
+                      << rig.tap->Details().last_error);
   REQUIRE(arrived);
   CHECK(rig.printer->received() == third.bytes + "\x10\x04\x01");
   CHECK(rig.ReadPos(1, 3s) == "\x13");
@@ -479,7 +487,8 @@ TEST_CASE("pty: printer unplugged and plugged back; the POS side reconnecting") 
   rig.OpenPos();
   const auto& fourth = testing::FixtureNamed("05-");
   rig.Print(fourth.bytes);
-  REQUIRE(WaitUntil([&] { return rig.printer->size() >= third.bytes.size() + 3 + fourth.bytes.size(); }, 5s));
+  REQUIRE(WaitUntil(
+      [&] { return rig.printer->size() >= third.bytes.size() + 3 + fourth.bytes.size(); }, 5s));
 
   // every receipt the POS printed became a transaction, even the one the
   // unplugged printer never got
@@ -500,7 +509,8 @@ TEST_CASE("the tap refuses bad setups with clear errors") {
   options.templates_path = dir.File("none.tbt");
   auto missing = PrinterTap::Create(options, phones);
   REQUIRE_FALSE(missing.ok());
-  CHECK(missing.status().message().rfind("printer.templates: cannot read receipt templates", 0) == 0);
+  CHECK(missing.status().message().rfind("printer.templates: cannot read receipt templates", 0) ==
+        0);
 
   // a listen port already taken fails Start, not silently
   auto taken = ListenTcp("127.0.0.1", 0);
@@ -522,7 +532,8 @@ TEST_CASE("the tap refuses bad setups with clear errors") {
   auto serial = PrinterTap::Create(options, phones);
   REQUIRE(serial.ok());
   REQUIRE((*serial)->Start().ok());
-  CHECK(WaitUntil([&] { return (*serial)->Details().last_error.find("no-such") != std::string::npos; }, 3s));
+  CHECK(WaitUntil(
+      [&] { return (*serial)->Details().last_error.find("no-such") != std::string::npos; }, 3s));
   CHECK_FALSE((*serial)->Health().connected);
 }
 

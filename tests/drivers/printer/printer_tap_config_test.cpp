@@ -7,7 +7,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-ConfigValues Values(std::map<std::string, std::string> values) { return ConfigValues(std::move(values)); }
+ConfigValues Values(std::map<std::string, std::string> values) {
+  return ConfigValues(std::move(values));
+}
 
 TEST_CASE("every key is in section printer and has a description") {
   for (const auto& spec : PrinterTapConfigKeys()) {
@@ -62,14 +64,20 @@ TEST_CASE("bad values and missing companions are named") {
   };
   CHECK(error({{"printer.mode", "usb"}}) == "printer.mode: must be one of: serial, tcp; got 'usb'");
   CHECK(error({{"printer.baud", "fast"}}) == "printer.baud: expected a whole number, got 'fast'");
-  CHECK(error({{"printer.data_bits", "9"}}).rfind("printer.data_bits: must be between 5 and 8", 0) == 0);
+  CHECK(
+      error({{"printer.data_bits", "9"}}).rfind("printer.data_bits: must be between 5 and 8", 0) ==
+      0);
   CHECK(error({{"printer.idle_cut_timeout", "soon"}}).rfind("printer.idle_cut_timeout:", 0) == 0);
   CHECK(error({{"printer.enabled", "true"}, {"printer.templates", "t"}}) ==
         "printer.printer_host: required when mode is tcp");
-  CHECK(error({{"printer.enabled", "true"}, {"printer.mode", "serial"}, {"printer.templates", "t"}}) ==
-        "printer.pos_port: required when mode is serial");
-  CHECK(error({{"printer.enabled", "true"}, {"printer.mode", "serial"}, {"printer.pos_port", "/a"},
-               {"printer.printer_port", "/a"}, {"printer.templates", "t"}}) ==
+  CHECK(error({{"printer.enabled", "true"},
+               {"printer.mode", "serial"},
+               {"printer.templates", "t"}}) == "printer.pos_port: required when mode is serial");
+  CHECK(error({{"printer.enabled", "true"},
+               {"printer.mode", "serial"},
+               {"printer.pos_port", "/a"},
+               {"printer.printer_port", "/a"},
+               {"printer.templates", "t"}}) ==
         "printer.printer_port: must differ from printer.pos_port");
   CHECK(error({{"printer.enabled", "true"}, {"printer.printer_host", "10.0.0.9"}}) ==
         "printer.templates: required when the printer tap is enabled");

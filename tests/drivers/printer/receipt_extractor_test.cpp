@@ -22,7 +22,8 @@ const char kCornerSale[] =
     "Coupon: SAVE10";
 
 ReceiptExtractor ShippedExtractor(const PhoneNormalizer& phones, std::string time_zone = "UTC") {
-  auto templates = LoadReceiptTemplates(std::string(TILLBRIDGE_SOURCE_DIR) + "/examples/receipt-templates");
+  auto templates =
+      LoadReceiptTemplates(std::string(TILLBRIDGE_SOURCE_DIR) + "/examples/receipt-templates");
   REQUIRE(templates.ok());
   ExtractorOptions options;
   options.source = "front-printer";
@@ -94,15 +95,15 @@ TEST_CASE("refunds and voids are recognized and carry positive amounts") {
 TEST_CASE("a European layout with decimal commas and its own currency") {
   PhoneNormalizer phones("DE");
   const auto extractor = ShippedExtractor(phones, "+01:00");
-  const ExtractedReceipt out = extractor.Extract(Receipt(
-      "      Bistro Müller & Söhne\n"
-      "Beleg-Nr. 2077\n"
-      "14.03.2026 12:30\n"
-      "2x Café Crème                  7,60 €\n"
-      "1x Käsespätzle                14,50 €\n"
-      "SUMME EUR                      22,10\n"
-      "MwSt 19% 3,53\n"
-      "Bar 22,10"));
+  const ExtractedReceipt out =
+      extractor.Extract(Receipt("      Bistro Müller & Söhne\n"
+                                "Beleg-Nr. 2077\n"
+                                "14.03.2026 12:30\n"
+                                "2x Café Crème                  7,60 €\n"
+                                "1x Käsespätzle                14,50 €\n"
+                                "SUMME EUR                      22,10\n"
+                                "MwSt 19% 3,53\n"
+                                "Bar 22,10"));
   REQUIRE(out.outcome == ExtractOutcome::kTransaction);
   CHECK(out.template_name == "bistro");
   CHECK(out.transaction.currency == "EUR");
@@ -118,9 +119,9 @@ TEST_CASE("a European layout with decimal commas and its own currency") {
 TEST_CASE("the generic template catches unknown layouts with a TOTAL line") {
   PhoneNormalizer phones("US");
   const auto extractor = ShippedExtractor(phones);
-  const ExtractedReceipt out = extractor.Extract(Receipt(
-      "ACME HARDWARE\nInvoice #A-7731\n2026-01-02 09:15\nHammer  12.00\nTax 1.00\n"
-      "Grand Total: $13.00\nCash 20.00\nMember phone: 415 555 0134\n"));
+  const ExtractedReceipt out = extractor.Extract(
+      Receipt("ACME HARDWARE\nInvoice #A-7731\n2026-01-02 09:15\nHammer  12.00\nTax 1.00\n"
+              "Grand Total: $13.00\nCash 20.00\nMember phone: 415 555 0134\n"));
   REQUIRE(out.outcome == ExtractOutcome::kTransaction);
   CHECK(out.template_name == "generic");
   CHECK(out.transaction.pos_id == "A-7731");
@@ -184,10 +185,13 @@ TEST_CASE("ParseAmount handles printed amount styles") {
   CHECK(*ParseAmount("1.500", ',', 0) == 1500);
   CHECK(*ParseAmount("0.125", '.', 3) == 125);
   CHECK(ParseAmount("", '.', 2).status().message() == "amount '' has no digits");
-  CHECK(ParseAmount("1.2.3", '.', 2).status().message() == "amount '1.2.3' has two decimal separators");
-  CHECK(ParseAmount("1.234", '.', 2).status().message() == "amount '1.234' has more than 2 decimals");
+  CHECK(ParseAmount("1.2.3", '.', 2).status().message() ==
+        "amount '1.2.3' has two decimal separators");
+  CHECK(ParseAmount("1.234", '.', 2).status().message() ==
+        "amount '1.234' has more than 2 decimals");
   CHECK(ParseAmount("12;5", '.', 2).status().message() == "amount '12;5' contains ';'");
-  CHECK(ParseAmount("9999999999999999", '.', 2).status().message().find("too large") != std::string::npos);
+  CHECK(ParseAmount("9999999999999999", '.', 2).status().message().find("too large") !=
+        std::string::npos);
 }
 
 TEST_CASE("currencies and time zones are validated") {

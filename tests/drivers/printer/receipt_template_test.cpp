@@ -58,8 +58,9 @@ TEST_CASE("bad files get errors that name the line and the problem") {
         "pos.tbt:1: key before the first [template NAME] section");
   CHECK(ParseError("[template a]\nmatch = a\ntotl = (x)").message() ==
         "pos.tbt:3: unknown key 'totl'");
-  CHECK(ParseError("[template a]\nmatch = a\ntotal = (x").message().rfind(
-            "pos.tbt:3: invalid regular expression for 'total'", 0) == 0);
+  CHECK(ParseError("[template a]\nmatch = a\ntotal = (x")
+            .message()
+            .rfind("pos.tbt:3: invalid regular expression for 'total'", 0) == 0);
   CHECK(ParseError("[template a]\nmatch = a\ntotal = (x)(y)").message() ==
         "pos.tbt:3: field 'total' has 2 capture group(s) but needs 1 (value); use (?:...) for "
         "groups that capture nothing");
@@ -69,17 +70,22 @@ TEST_CASE("bad files get errors that name the line and the problem") {
         "pos.tbt: template 'a' (pos.tbt:1) has no 'match' pattern");
   CHECK(ParseError("[template a]\nmatch = a").message() ==
         "pos.tbt: template 'a' (pos.tbt:1) has no 'total' pattern");
-  CHECK(ParseError("[template a]\nmatch = a\ntotal = (x)\nline = (a) (b)\nline.groups = description, price")
-            .message() == "pos.tbt:4: field 'line' has no group named 'price'");
+  CHECK(
+      ParseError(
+          "[template a]\nmatch = a\ntotal = (x)\nline = (a) (b)\nline.groups = description, price")
+          .message() == "pos.tbt:4: field 'line' has no group named 'price'");
   CHECK(ParseError("[template a]\nmatch = a\ntotal = (x)\nline = (a)\nline.groups = description")
             .message() == "pos.tbt:4: field 'line' needs a group named 'amount' or 'unit_price'");
-  CHECK(ParseError("[template a]\nmatch = a\ntotal = (x)\ntender = (a)").message().rfind(
-            "pos.tbt:4: field 'tender' has 1 capture group(s) but needs 2 (type, amount)", 0) == 0);
+  CHECK(ParseError("[template a]\nmatch = a\ntotal = (x)\ntender = (a)")
+            .message()
+            .rfind("pos.tbt:4: field 'tender' has 1 capture group(s) but needs 2 (type, amount)",
+                   0) == 0);
   CHECK(ParseError("[template a]\nmatch = a\ntotal = (x)\nline.groups = a").message() ==
         "pos.tbt:4: 'line.groups' must follow a 'line = ...' line");
   CHECK(ParseError("[template a]\nmatch = a\ntotal = (x)\n[template a]\nmatch = b\ntotal = (y)")
             .message() == "pos.tbt:4: template 'a' is defined twice");
-  CHECK(ParseError("[templat a]").message() == "pos.tbt:1: expected [template NAME], got [templat a]");
+  CHECK(ParseError("[templat a]").message() ==
+        "pos.tbt:1: expected [template NAME], got [templat a]");
   CHECK(ParseError("[template a").message() == "pos.tbt:1: section header must end with ']'");
   CHECK(ParseError("[template a]\nno equals sign").message() ==
         "pos.tbt:2: expected 'key = value', '[template NAME]' or a # comment");
@@ -89,7 +95,8 @@ TEST_CASE("bad files get errors that name the line and the problem") {
         "pos.tbt:2: currency must be an ISO 4217 code such as EUR, got 'euro'");
   CHECK(ParseError("[template a]\nmatch = a\ncase_insensitive = true").message() ==
         "pos.tbt:3: case_insensitive must come before the first pattern");
-  CHECK(ParseError("[template a]\nmatch =").message() == "pos.tbt:2: 'match' needs a regular expression");
+  CHECK(ParseError("[template a]\nmatch =").message() ==
+        "pos.tbt:2: 'match' needs a regular expression");
 }
 
 TEST_CASE("templates load from a folder in name order and names must be unique") {
@@ -115,7 +122,8 @@ TEST_CASE("templates load from a folder in name order and names must be unique")
 }
 
 TEST_CASE("the shipped example templates load") {
-  auto loaded = LoadReceiptTemplates(std::string(TILLBRIDGE_SOURCE_DIR) + "/examples/receipt-templates");
+  auto loaded =
+      LoadReceiptTemplates(std::string(TILLBRIDGE_SOURCE_DIR) + "/examples/receipt-templates");
   REQUIRE_MESSAGE(loaded.ok(), loaded.status().ToString());
   REQUIRE(loaded->size() >= 3);
   CHECK(loaded->back().name == "generic");

@@ -62,9 +62,14 @@ TEST_CASE("10,000 OSPOS sales while the agent is killed and restarted: each sale
   std::mt19937 random(std::random_device{}());
   int kills = 0;
   pid_t pid = StartRunner(config, store_path, log);
-  // Kill it while the burst is being written and read.
-  for (int i = 0; i < 4; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300 + random() % 900));
+  // Kill it while the burst is being written and read: at four points of
+  // the writer's progress (so a fast server cannot outrun the schedule),
+  // each a random moment after the point is reached.
+  for (const int percent : {10, 30, 50, 70}) {
+    while (burst.committed() < kSales * percent / 100 && burst.committed() < kSales) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(random() % 120));
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) break;  // already done
     REQUIRE(kill(pid, SIGKILL) == 0);
