@@ -17,7 +17,8 @@
 using namespace std::chrono_literals;
 using namespace tillbridge;
 
-TEST_CASE("10,000 events with 30% injected failures arrive exactly once") {
+TEST_CASE(
+    "10,000 events through injected failures (30 % of requests by default) arrive exactly once") {
   constexpr std::int64_t kEvents = 10'000;
   constexpr int kCustomers = 100;
   constexpr int kConsenting = 20;
