@@ -98,11 +98,21 @@ SendOutcome CloudClient::Remember(SendOutcome outcome) {
     // A Retry-After holds for the whole client: the other thread's next
     // request must not come early either.
     const UnixMillis until = clock_.NowMillis() + outcome.retry_after->count();
-    UnixMillis seen = not_before_.load();
-    while (seen < until && !not_before_.compare_exchange_weak(seen, until)) {
-    }
+    const UnixMillis before = not_before_.load();
+    HoldUntil(until);
+    if (until > before && on_hold_) on_hold_(until);
   }
   return outcome;
+}
+
+void CloudClient::HoldUntil(UnixMillis until) {
+  UnixMillis seen = not_before_.load();
+  while (seen < until && !not_before_.compare_exchange_weak(seen, until)) {
+  }
+}
+
+void CloudClient::SetHoldListener(std::function<void(UnixMillis until)> listener) {
+  on_hold_ = std::move(listener);
 }
 
 std::optional<std::int64_t> CloudClient::ClockSkewMs() const {

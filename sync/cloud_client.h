@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -54,6 +55,14 @@ class CloudClient final : public EventSink {
 
   void Cancel() override;
 
+  // Sends no request before `until` (a Retry-After remembered from before a
+  // restart); an earlier time than the one already held changes nothing.
+  void HoldUntil(UnixMillis until);
+  // Called, on the thread that read the answer, whenever a Retry-After moves
+  // the hold later, so the caller can keep it across restarts. Set before
+  // the first request.
+  void SetHoldListener(std::function<void(UnixMillis until)> listener);
+
   // Batch limits: the configured ones, lowered to what the cloud announced.
   std::size_t MaxBatchEvents() const override;
   std::size_t MaxBatchBytes() const override;
@@ -83,6 +92,7 @@ class CloudClient final : public EventSink {
   std::atomic<std::size_t> server_max_bytes_{0};
   std::atomic<std::int64_t> server_max_wait_ms_{0};
   std::atomic<UnixMillis> not_before_{0};  // no request before this (Retry-After)
+  std::function<void(UnixMillis)> on_hold_;
   std::atomic<bool> have_skew_{false};
   std::atomic<std::int64_t> skew_ms_{0};
 };

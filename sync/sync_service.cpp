@@ -1,10 +1,13 @@
 #include "sync/sync_service.h"
 
+#include <algorithm>
 #include <thread>
 
 #include "common/log.h"
 #include "store/outbox.h"
 #include "store/store.h"
+#include "store/sync_state.h"
+#include "sync/backoff.h"
 #include "sync/cloud_client.h"
 #include "sync/puller.h"
 #include "sync/pusher.h"
@@ -21,6 +24,29 @@ std::string Platform() {
 #else
   return "linux";
 #endif
+}
+
+// Where the cloud's latest Retry-After is kept, so that a restarted agent
+// does not come back before the cloud asked it to.
+constexpr std::string_view kHoldKey = "cloud.retry_after_until";
+
+void KeepHoldAcrossRestarts(store::Store& store, CloudClient& client) {
+  auto held = store.sync_state().Get(kHoldKey);
+  if (held.ok() && held->has_value()) {
+    auto until = ParseRfc3339(**held);
+    const UnixMillis now = store.clock().NowMillis();
+    // Never longer than a Retry-After can be, whatever the clock did since.
+    if (until.ok() && *until > now) {
+      client.HoldUntil(std::min<UnixMillis>(*until, now + kMaxRetryAfter.count()));
+      LogInfo("sync", "the cloud asked for no requests before " + **held + "; waiting");
+    }
+  }
+  client.SetHoldListener([&store](UnixMillis until) {
+    Status written = store.sync_state().Set(kHoldKey, FormatRfc3339(until));
+    if (!written.ok()) {
+      LogWarning("sync", "cannot record the cloud's Retry-After: " + written.ToString());
+    }
+  });
 }
 
 }  // namespace
@@ -72,6 +98,7 @@ Status SyncService::Start() {
     auto client = CloudClient::Create(cloud, std::move(agent), store_.clock());
     if (!client.ok()) return client.status();
     run->cloud = std::move(client).value();
+    KeepHoldAcrossRestarts(store_, *run->cloud);
     sinks.push_back(run->cloud.get());
   }
   if (webhook.enabled) {

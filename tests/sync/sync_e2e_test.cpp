@@ -308,6 +308,34 @@ TEST_CASE("Retry-After is obeyed: no request comes back early") {
   }
 }
 
+TEST_CASE("a Retry-After outlives a restart: the restarted agent does not come back early") {
+  testing::TempDir dir;
+  auto cloud = StartCloud(dir.path().string());
+  REQUIRE(cloud->SetFaults(R"({"throttle_rate":1,"retry_after_seconds":2})"));
+  auto store = OpenStore(dir.File("a.db"));
+  REQUIRE(store->transactions()
+              .Ingest("sim", testing::MakeSales(1, 5, 1, store->clock().NowMillis()), "5")
+              .ok());
+  {
+    auto service = StartSync(*store, cloud->SyncOptionsFor());
+    REQUIRE(
+        testing::WaitUntilTrue([&] { return cloud->Stats().Int("faults.throttle") >= 1; }, 10s));
+    service->Stop();
+  }
+  REQUIRE(cloud->SetFaults(R"({"throttle_rate":0})"));
+  auto held = ParseRfc3339(SyncKey(*store, "cloud.retry_after_until"));
+  REQUIRE(held.ok());
+  CHECK(*held > store->clock().NowMillis());
+
+  // Both the pusher and the puller of the new service wait out the hold.
+  auto service = StartSync(*store, cloud->SyncOptionsFor());
+  REQUIRE(Drained(*store, 15s));
+  REQUIRE(testing::WaitUntilTrue([&] { return cloud->Stats().Int("agents") == 1; }, 5s));
+  CHECK(store->clock().NowMillis() >= *held - 100);
+  CHECK(cloud->Stats().Int("faults.early_retries") == 0);
+  CHECK(cloud->Stats().Int("events_distinct") == 5);
+}
+
 TEST_CASE("a wrong token leaves events queued, never dead-lettered; doctor says why") {
   testing::TempDir dir;
   auto cloud = StartCloud(dir.path().string());
