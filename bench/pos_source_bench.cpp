@@ -4,10 +4,14 @@
 //    being committed by TransactionLog::Ingest (p50 and p99), for the demo
 //    POS on SQLite and OSPOS on MariaDB, with sales arriving at random
 //    moments so they land anywhere in the poll cycle;
+//  - the whole pipeline: from the demo POS's COMMIT to the reference
+//    cloud's acknowledgement of the transaction.completed event reaching
+//    the agent (source loop, store, SyncService, HTTP on loopback);
 //  - catch-up rate: sales per second read and stored when 100,000 sales are
 //    already waiting (a fresh agent with pos.start_from = beginning).
 //
 //   pos_source_bench [--runs N] [--samples N] [--backlog N] [--skip-mariadb]
+//                    [--refcloud PATH]
 //
 // MariaDB needs scripts/start-test-databases.sh (run as root once) and the
 // OSPOS schema; the bench loads it with the shared load.sh when no dump
@@ -32,11 +36,13 @@
 #include <thread>
 #include <vector>
 
+#include "bench/refcloud_child.h"
 #include "common/clock.h"
 #include "common/phone.h"
 #include "drivers/sql/sql_source.h"
 #include "store/store.h"
 #include "store/transaction_log.h"
+#include "sync/sync_service.h"
 #include "tools/register-sim/demo_pos.h"
 
 using namespace tillbridge;
@@ -50,6 +56,7 @@ struct Args {
   int samples = 150;
   int backlog = 100000;
   bool mariadb = true;
+  std::string refcloud = TILLBRIDGE_REFCLOUD_PATH;
 };
 
 struct Latency {
@@ -86,12 +93,12 @@ std::unique_ptr<store::Store> FreshStore(const std::filesystem::path& dir) {
   return std::move(store).value();
 }
 
-// The agent's loop: Poll then Ingest. Calls `on_stored` with each record's
-// pos id right after the Ingest that made its outbox row durable.
+// The agent's loop: Poll then Ingest. Calls `on_stored` with each record
+// right after the Ingest that made its outbox row durable.
 class AgentLoop {
  public:
   AgentLoop(drivers::TransactionSource& source, store::Store& store,
-            std::function<void(const std::string&, Steady::time_point)> on_stored)
+            std::function<void(const store::Transaction&, Steady::time_point)> on_stored)
       : source_(source), store_(store), on_stored_(std::move(on_stored)) {
     thread_ = std::thread([this] { Run(); });
   }
@@ -115,29 +122,48 @@ class AgentLoop {
       if (!status.ok()) Die(status.ToString());
       const auto stored = Steady::now();
       cursor = batch->cursor;
-      for (const auto& record : batch->records) on_stored_(record.pos_id, stored);
+      for (const auto& record : batch->records) on_stored_(record, stored);
     }
   }
 
   drivers::TransactionSource& source_;
   store::Store& store_;
-  std::function<void(const std::string&, Steady::time_point)> on_stored_;
+  std::function<void(const store::Transaction&, Steady::time_point)> on_stored_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
 
 // Rings up `samples` sales through `commit` (which returns the new sale's
 // id once its COMMIT has returned) at random 20-150 ms intervals and
-// measures commit -> outbox.
+// measures commit -> outbox or, given a cloud, commit -> the cloud's
+// acknowledgement reaching the agent (the whole pipeline: source loop,
+// store, SyncService, HTTP to the reference cloud).
 Latency MeasureLatency(drivers::TransactionSource& source, store::Store& store, int samples,
-                       const std::function<std::string()>& commit) {
+                       const std::function<std::string()>& commit,
+                       const bench::RefCloudChild* cloud = nullptr) {
   std::mutex mutex;
-  std::map<std::string, Steady::time_point> committed;
-  std::map<std::string, Steady::time_point> stored;
-  {
-    AgentLoop loop(source, store, [&](const std::string& id, Steady::time_point at) {
+  std::map<std::string, Steady::time_point> committed;  // pos id; all guarded by mutex
+  std::map<std::string, Steady::time_point> stored;     // pos id
+  std::map<std::string, std::string> pos_id_of;         // event id -> pos id
+  std::map<std::string, Steady::time_point> acked;      // event id
+  std::unique_ptr<sync::SyncService> sync;
+  if (cloud != nullptr) {
+    sync = std::make_unique<sync::SyncService>(store, cloud->PushOptions(100));
+    sync->SetAcknowledgedListener([&](const std::vector<std::string>& ids) {
+      const auto now = Steady::now();
       std::lock_guard lock(mutex);
-      stored.emplace(id, at);
+      for (const auto& id : ids) acked.emplace(id, now);
+    });
+    if (Status started = sync->Start(); !started.ok()) Die(started.ToString());
+  }
+  {
+    AgentLoop loop(source, store, [&](const store::Transaction& record, Steady::time_point at) {
+      const std::string event_id =
+          store::MakeEventId(store.store_id(), source.Name(), record.pos_id,
+                             store::EventTypeFor(record.kind), record.revision);
+      std::lock_guard lock(mutex);
+      stored.emplace(record.pos_id, at);
+      pos_id_of.emplace(event_id, record.pos_id);
     });
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // first poll done
     std::mt19937 random(7);
@@ -152,15 +178,29 @@ Latency MeasureLatency(drivers::TransactionSource& source, store::Store& store, 
     while (Steady::now() < deadline) {
       {
         std::lock_guard lock(mutex);
-        if (stored.size() >= committed.size()) break;
+        if (stored.size() >= committed.size() && (!cloud || acked.size() >= committed.size())) {
+          break;
+        }
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
+  if (sync) sync->Stop();
+  std::map<std::string, Steady::time_point> arrived = stored;
+  if (cloud) {
+    arrived.clear();
+    for (const auto& [event_id, at] : acked) {
+      auto it = pos_id_of.find(event_id);
+      if (it != pos_id_of.end()) arrived.emplace(it->second, at);
+    }
+  }
   std::vector<double> latencies;
   for (const auto& [id, at] : committed) {
-    auto it = stored.find(id);
-    if (it == stored.end()) Die("sale " + id + " never reached the outbox");
+    auto it = arrived.find(id);
+    if (it == arrived.end()) {
+      Die("sale " + id +
+          (cloud ? " was never acknowledged by the cloud" : " never reached the outbox"));
+    }
     latencies.push_back(std::chrono::duration<double, std::milli>(it->second - at).count());
   }
   return Latency{Percentile(latencies, 0.50), Percentile(latencies, 0.99)};
@@ -176,7 +216,8 @@ double CatchUp(const drivers::SqlSourceOptions& options, const std::filesystem::
   std::atomic<int> stored{0};
   const auto start = Steady::now();
   {
-    AgentLoop loop(**source, *store, [&](const std::string&, Steady::time_point) { ++stored; });
+    AgentLoop loop(**source, *store,
+                   [&](const store::Transaction&, Steady::time_point) { ++stored; });
     while (stored < expected) {
       if (Steady::now() - start > std::chrono::minutes(5)) Die("catch-up did not finish");
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -236,7 +277,13 @@ void SqliteBacklog(const std::string& path, int count) {
 
 std::vector<Row> BenchSqlite(const Args& args, const std::filesystem::path& root) {
   std::vector<Row> rows;
-  for (int interval : {250, 50}) {
+  struct Setting {
+    int interval_ms;
+    bool through_cloud;
+  };
+  for (const Setting setting :
+       {Setting{250, false}, Setting{50, false}, Setting{250, true}, Setting{50, true}}) {
+    const int interval = setting.interval_ms;
     std::vector<double> p50s, p99s;
     for (int run = 0; run < args.runs; ++run) {
       const auto dir = root / ("sqlite-latency-" + std::to_string(run));
@@ -254,18 +301,27 @@ std::vector<Row> BenchSqlite(const Args& args, const std::filesystem::path& root
       tools::DemoBasket basket;
       basket.lines = {{"4006381333931", 1000}, {"0036000291452", 2000}};
       basket.customer_id = 1;
-      const Latency latency = MeasureLatency(**source, *store, args.samples, [&] {
-        auto ticket = (*pos)->RingUpSale(basket);
-        if (!ticket.ok()) Die(ticket.status().ToString());
-        return std::to_string(ticket->id);
-      });
+      std::unique_ptr<bench::RefCloudChild> cloud;
+      if (setting.through_cloud) {
+        cloud = std::make_unique<bench::RefCloudChild>(args.refcloud, dir.string(), 1000);
+      }
+      const Latency latency = MeasureLatency(
+          **source, *store, args.samples,
+          [&] {
+            auto ticket = (*pos)->RingUpSale(basket);
+            if (!ticket.ok()) Die(ticket.status().ToString());
+            return std::to_string(ticket->id);
+          },
+          cloud.get());
       p50s.push_back(latency.p50_ms);
       p99s.push_back(latency.p99_ms);
     }
     char text[64];
     std::snprintf(text, sizeof(text), "%.0f ms / %.0f ms", Median(p50s), Median(p99s));
-    rows.push_back(
-        {"SQLite demo POS, poll " + std::to_string(interval) + " ms: latency p50 / p99", text});
+    rows.push_back({"SQLite demo POS, poll " + std::to_string(interval) + " ms: " +
+                        (setting.through_cloud ? "commit -> cloud ack" : "commit -> outbox") +
+                        " p50 / p99",
+                    text});
   }
 
   const auto backlog_dir = root / "sqlite-backlog";
@@ -390,7 +446,7 @@ std::vector<Row> BenchMariaDb(const Args& args, const std::filesystem::path& roo
   }
   char text[64];
   std::snprintf(text, sizeof(text), "%.0f ms / %.0f ms", Median(p50s), Median(p99s));
-  rows.push_back({"MariaDB OSPOS, poll 250 ms: latency p50 / p99", text});
+  rows.push_back({"MariaDB OSPOS, poll 250 ms: commit -> outbox p50 / p99", text});
 
   const std::string database = OsposDatabase("backlog");
   {
@@ -450,8 +506,11 @@ int main(int argc, char** argv) {
       args.backlog = std::max(100, next());
     else if (arg == "--skip-mariadb")
       args.mariadb = false;
+    else if (arg == "--refcloud" && i + 1 < argc)
+      args.refcloud = argv[++i];
     else
-      Die("unknown option " + arg + " (--runs N, --samples N, --backlog N, --skip-mariadb)");
+      Die("unknown option " + arg +
+          " (--runs N, --samples N, --backlog N, --skip-mariadb, --refcloud PATH)");
   }
   Poco::Data::SQLite::Connector::registerConnector();
   const auto root = std::filesystem::temp_directory_path() / "tillbridge-pos-bench";
@@ -467,9 +526,9 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(root);
   std::printf("\nPOS source benchmark (median of %d runs, %d latency samples per run)\n\n",
               args.runs, args.samples);
-  std::printf("| %-58s | %-20s |\n", "measurement", "median");
-  std::printf("|%s|%s|\n", std::string(60, '-').c_str(), std::string(22, '-').c_str());
+  std::printf("| %-62s | %-20s |\n", "measurement", "median");
+  std::printf("|%s|%s|\n", std::string(64, '-').c_str(), std::string(22, '-').c_str());
   for (const auto& row : rows)
-    std::printf("| %-58s | %-20s |\n", row.what.c_str(), row.value.c_str());
+    std::printf("| %-62s | %-20s |\n", row.what.c_str(), row.value.c_str());
   return 0;
 }

@@ -1,22 +1,12 @@
 // Cloud sync end to end against the reference cloud on loopback:
 //  - latency from commit (TransactionLog::Ingest returns) to the cloud's
-//    acknowledgement reaching the agent, at a steady trickle of sales;
+//    acknowledgement reaching the agent, at a steady trickle of sales (from
+//    the POS database's commit, through the source, see pos_source_bench);
 //  - drain rate of a 100,000-event backlog queued while sync was stopped.
 // Prints a table of medians over several runs.
 //
 //   sync_bench [--runs N] [--backlog N] [--latency-events N] [--rate PER_SECOND]
 //              [--refcloud PATH] [--dir PATH]
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -33,14 +23,13 @@
 #include <thread>
 #include <vector>
 
+#include "bench/refcloud_child.h"
 #include "common/log.h"
 #include "store/model.h"
 #include "store/outbox.h"
 #include "store/store.h"
 #include "store/transaction_log.h"
 #include "sync/sync_service.h"
-
-extern char** environ;
 
 using namespace tillbridge;
 using SteadyClock = std::chrono::steady_clock;
@@ -60,65 +49,6 @@ struct Args {
   std::fprintf(stderr, "sync_bench: %s\n", what.c_str());
   std::exit(1);
 }
-
-// The reference cloud as a child process (killed on destruction).
-class Cloud {
- public:
-  Cloud(const Args& args, const std::string& dir, std::size_t max_batch) {
-    const std::string log = dir + "/refcloud.log";
-    const std::vector<std::string> argv = {args.refcloud,
-                                           "--port",
-                                           "0",
-                                           "--quiet",
-                                           "--db",
-                                           dir + "/cloud.db",
-                                           "--token",
-                                           "bench",
-                                           "--max-batch-events",
-                                           std::to_string(max_batch)};
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    std::vector<char*> raw;
-    for (const auto& arg : argv) raw.push_back(const_cast<char*>(arg.c_str()));
-    raw.push_back(nullptr);
-    if (posix_spawn(&pid_, raw[0], &actions, nullptr, raw.data(), environ) != 0) {
-      Die("cannot start " + args.refcloud);
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    for (int i = 0; i < 500 && port_ == 0; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      std::ifstream in(log);
-      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      const auto at = text.find("port=");
-      if (at != std::string::npos) port_ = std::atoi(text.c_str() + at + 5);
-    }
-    if (port_ == 0) Die("the reference cloud did not start (see " + log + ")");
-  }
-  ~Cloud() {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  std::int64_t DistinctEvents() const {
-    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port_));
-    Poco::Net::HTTPRequest request("GET", "/admin/stats", Poco::Net::HTTPMessage::HTTP_1_1);
-    request.set("Authorization", "Bearer dev-admin-token");
-    session.sendRequest(request);
-    Poco::Net::HTTPResponse response;
-    std::string body;
-    Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
-    Poco::JSON::Parser parser;
-    return parser.parse(body).extract<Poco::JSON::Object::Ptr>()->getValue<std::int64_t>(
-        "events_distinct");
-  }
-
- private:
-  pid_t pid_ = 0;
-  int port_ = 0;
-};
 
 store::Transaction Sale(long n, UnixMillis at) {
   store::Transaction sale;
@@ -148,19 +78,6 @@ std::unique_ptr<store::Store> OpenStore(const std::string& dir) {
   return std::move(store).value();
 }
 
-sync::SyncOptions OptionsFor(const Cloud& cloud, std::size_t batch) {
-  sync::SyncOptions options;
-  options.cloud.enabled = true;
-  options.cloud.endpoint.url = cloud.url();
-  options.cloud.token = "bench";
-  options.cloud.batch_max_events = batch;
-  options.cloud.batch_max_bytes = 4 << 20;
-  options.cloud.endpoint.backoff_initial = std::chrono::milliseconds(50);
-  options.cloud.endpoint.backoff_max = std::chrono::seconds(1);
-  options.cloud.pull = false;
-  return options;
-}
-
 double Percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
@@ -177,11 +94,11 @@ struct LatencyResult {
 // Sales one at a time at `rate` per second; each one's commit-to-ack time.
 LatencyResult MeasureLatency(const Args& args, const std::string& dir) {
   auto store = OpenStore(dir + "/store");
-  Cloud cloud(args, dir, 1000);
+  bench::RefCloudChild cloud(args.refcloud, dir, 1000);
   std::mutex mutex;
   std::condition_variable acked_cv;
   std::map<std::string, SteadyClock::time_point> acked;  // guarded by mutex
-  sync::SyncService service(*store, OptionsFor(cloud, 500));
+  sync::SyncService service(*store, cloud.PushOptions(500));
   service.SetAcknowledgedListener([&](const std::vector<std::string>& ids) {
     const auto now = SteadyClock::now();
     std::lock_guard lock(mutex);
@@ -231,7 +148,7 @@ struct DrainResult {
 // Queues `backlog` sales with sync stopped, then times the drain.
 DrainResult MeasureDrain(const Args& args, const std::string& dir, std::size_t batch) {
   auto store = OpenStore(dir + "/store");
-  Cloud cloud(args, dir, std::max<std::size_t>(batch, 1000));
+  bench::RefCloudChild cloud(args.refcloud, dir, std::max<std::size_t>(batch, 1000));
   const auto ingest_start = SteadyClock::now();
   for (long n = 0; n < args.backlog; n += 1000) {
     std::vector<store::Transaction> sales;
@@ -247,7 +164,7 @@ DrainResult MeasureDrain(const Args& args, const std::string& dir, std::size_t b
   std::atomic<long> acknowledged{0};
   std::mutex mutex;
   std::condition_variable done;
-  sync::SyncService service(*store, OptionsFor(cloud, batch));
+  sync::SyncService service(*store, cloud.PushOptions(batch));
   service.SetAcknowledgedListener([&](const std::vector<std::string>& ids) {
     if (acknowledged.fetch_add(static_cast<long>(ids.size())) + static_cast<long>(ids.size()) >=
         args.backlog) {
@@ -315,11 +232,12 @@ int main(int argc, char** argv) {
   std::printf("sync_bench: medians of %d runs, reference cloud on loopback (plain HTTP)\n",
               args.runs);
   std::printf("%-52s %12s\n", "measure", "median");
-  std::printf("%-52s %9.2f ms\n",
-              ("commit -> cloud ack, p50 (" + std::to_string(args.rate) + " sales/s)").c_str(),
-              Median(p50));
-  std::printf("%-52s %9.2f ms\n", "commit -> cloud ack, p99", Median(p99));
-  std::printf("%-52s %9.2f ms\n", "commit -> cloud ack, max", Median(worst));
+  std::printf(
+      "%-52s %9.2f ms\n",
+      ("store commit -> cloud ack, p50 (" + std::to_string(args.rate) + " sales/s)").c_str(),
+      Median(p50));
+  std::printf("%-52s %9.2f ms\n", "store commit -> cloud ack, p99", Median(p99));
+  std::printf("%-52s %9.2f ms\n", "store commit -> cloud ack, max", Median(worst));
   std::printf(
       "%-52s %9.0f /s\n",
       ("queue " + std::to_string(args.backlog) + " sales (ingest, batches of 1000)").c_str(),
