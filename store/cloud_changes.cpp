@@ -269,7 +269,8 @@ Result<std::optional<CloudCoupon>> CloudChanges::Coupon(const std::string& code)
   std::lock_guard lock(core_.mutex);
   auto select = core_.db->Prepare(
       "SELECT description, discount_minor, discount_percent, currency, valid_from, "
-      "valid_until, max_redemptions, redeemed_count FROM coupons WHERE code = ?1");
+      "valid_until, max_redemptions, redeemed_count, code FROM coupons "
+      "WHERE code = ?1 COLLATE NOCASE");
   if (!select.ok()) return select.status();
   select->Bind(1, code);
   auto row = select->Step();
@@ -285,7 +286,29 @@ Result<std::optional<CloudCoupon>> CloudChanges::Coupon(const std::string& code)
   coupon.valid_until = select->OptionalInt(5);
   coupon.max_redemptions = select->Int(6);
   coupon.redeemed_count = select->Int(7);
+  coupon.code = select->Text(8);
   return std::optional<CloudCoupon>(coupon);
+}
+
+std::string_view CouponVerdictName(CouponVerdict verdict) {
+  switch (verdict) {
+    case CouponVerdict::kValid:
+      return "valid";
+    case CouponVerdict::kNotYetValid:
+      return "not_yet_valid";
+    case CouponVerdict::kExpired:
+      return "expired";
+    case CouponVerdict::kUsedUp:
+      return "used_up";
+  }
+  return "valid";
+}
+
+CouponVerdict JudgeCoupon(const CloudCoupon& coupon, UnixMillis now) {
+  if (coupon.valid_from && now < *coupon.valid_from) return CouponVerdict::kNotYetValid;
+  if (coupon.valid_until && now >= *coupon.valid_until) return CouponVerdict::kExpired;
+  if (coupon.redeemed_count >= coupon.max_redemptions) return CouponVerdict::kUsedUp;
+  return CouponVerdict::kValid;
 }
 
 }  // namespace tillbridge::store

@@ -45,6 +45,14 @@ struct CloudCoupon {
   std::int64_t redeemed_count = 0;
 };
 
+// Whether a coupon can be taken at the counter now.
+enum class CouponVerdict { kValid, kNotYetValid, kExpired, kUsedUp };
+// "valid", "not_yet_valid", "expired", "used_up".
+std::string_view CouponVerdictName(CouponVerdict verdict);
+// Judges `coupon` at `now`: valid from valid_from (inclusive) until
+// valid_until (exclusive), while redemptions are left.
+CouponVerdict JudgeCoupon(const CloudCoupon& coupon, UnixMillis now);
+
 // A message sent, a link clicked, a coupon redeemed, an inbound SMS.
 struct CloudEngagement {
   std::string kind;  // message_sent, click, redemption, inbound_help, ...
@@ -109,7 +117,8 @@ class CloudChanges {
   // The stored pull cursor, or nullopt before the first page.
   Result<std::optional<std::string>> Cursor();
 
-  // A coupon as stored (for lookups and tests); nullopt when unknown.
+  // A coupon as stored, found by its code in any letter case (the cashier
+  // may type it); nullopt when unknown. `code` comes back as issued.
   Result<std::optional<CloudCoupon>> Coupon(const std::string& code);
 
  private:

@@ -99,6 +99,27 @@ std::string ConsentEventJson(const EventEnvelope& envelope, const LedgerRow& row
   return Stringify(event);
 }
 
+std::string CouponRedeemedEventJson(const EventEnvelope& envelope, const Transaction& txn,
+                                    const std::string& code, const std::string& sale_event_id,
+                                    bool issued_by_cloud) {
+  Object::Ptr payload = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  payload->set("code", code);
+  if (txn.customer_phone.empty()) {
+    payload->set("phone", Poco::Dynamic::Var());
+  } else {
+    payload->set("phone", txn.customer_phone);
+  }
+  payload->set("transaction_pos_id", txn.pos_id);
+  payload->set("transaction_event_id", sale_event_id);
+  payload->set("total_minor", txn.total_minor);
+  payload->set("currency", txn.currency);
+  payload->set("cashier", txn.cashier);
+  payload->set("issued_by_cloud", issued_by_cloud);
+  Object::Ptr event = Envelope(envelope);
+  event->set("payload", payload);
+  return Stringify(event);
+}
+
 std::string JsonStringArray(const std::vector<std::string>& items) {
   Array::Ptr out = new Array();
   for (const auto& item : items) out->add(item);

@@ -27,6 +27,11 @@ struct ConsentSnapshot {
 std::string TransactionEventJson(const EventEnvelope& envelope, const Transaction& txn,
                                  const ConsentSnapshot& consent);
 std::string ConsentEventJson(const EventEnvelope& envelope, const LedgerRow& row);
+// coupon.redeemed for `code` on sale `txn`, whose own event is
+// `sale_event_id`; `issued_by_cloud` says whether this store knows the code.
+std::string CouponRedeemedEventJson(const EventEnvelope& envelope, const Transaction& txn,
+                                    const std::string& code, const std::string& sale_event_id,
+                                    bool issued_by_cloud);
 // A JSON array of strings.
 std::string JsonStringArray(const std::vector<std::string>& items);
 std::string PaymentsJson(const std::vector<Payment>& payments);

@@ -169,6 +169,20 @@ CREATE TABLE idempotency_keys (
       R"sql(
 ALTER TABLE consent_state ADD COLUMN is_explicit INTEGER NOT NULL DEFAULT 1;
 )sql",
+      // 3 -> 4: coupons taken at this register, one row per sale and code,
+      // so a corrected revision of a sale never redeems a coupon twice.
+      R"sql(
+CREATE TABLE coupon_redemptions (
+  event_id TEXT PRIMARY KEY,
+  code TEXT NOT NULL,
+  source TEXT NOT NULL,
+  pos_id TEXT NOT NULL,
+  phone TEXT,
+  issued_by_cloud INTEGER NOT NULL,
+  redeemed_at INTEGER NOT NULL
+);
+CREATE INDEX coupon_redemptions_code ON coupon_redemptions (code);
+)sql",
   };
   return steps;
 }

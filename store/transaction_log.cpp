@@ -1,5 +1,8 @@
 #include "store/transaction_log.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "store/event_json.h"
 #include "store/store_core.h"
 
@@ -57,6 +60,24 @@ Status UpdateContact(Statement& upsert, const Transaction& txn, const std::strin
   return upsert.Run();
 }
 
+// The coupon codes of a sale, trimmed, each once whatever its letter case.
+std::vector<std::string> DistinctCodes(const std::vector<std::string>& codes) {
+  std::vector<std::string> distinct;
+  std::vector<std::string> seen_upper;
+  for (const std::string& code : codes) {
+    const auto first = code.find_first_not_of(" \t");
+    if (first == std::string::npos) continue;
+    const auto last = code.find_last_not_of(" \t");
+    std::string trimmed = code.substr(first, last - first + 1);
+    std::string upper = trimmed;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (std::find(seen_upper.begin(), seen_upper.end(), upper) != seen_upper.end()) continue;
+    seen_upper.push_back(std::move(upper));
+    distinct.push_back(std::move(trimmed));
+  }
+  return distinct;
+}
+
 }  // namespace
 
 Status TransactionLog::Ingest(std::string_view source, const std::vector<Transaction>& records,
@@ -82,8 +103,14 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (event_id) DO NOTHING");
   auto select_consent = db.Prepare(kSelectConsent);
   auto upsert_contact = db.Prepare(kUpsertContact);
-  for (auto* stmt :
-       {&exists, &insert_txn, &insert_line, &insert_outbox, &select_consent, &upsert_contact}) {
+  auto find_coupon = db.Prepare("SELECT code FROM coupons WHERE code = ?1 COLLATE NOCASE");
+  auto insert_redemption = db.Prepare(
+      "INSERT INTO coupon_redemptions (event_id, code, source, pos_id, phone, issued_by_cloud, "
+      "redeemed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (event_id) DO NOTHING");
+  auto count_redemption =
+      db.Prepare("UPDATE coupons SET redeemed_count = redeemed_count + 1 WHERE code = ?1");
+  for (auto* stmt : {&exists, &insert_txn, &insert_line, &insert_outbox, &select_consent,
+                     &upsert_contact, &find_coupon, &insert_redemption, &count_redemption}) {
     if (!stmt->ok()) return stmt->status();
   }
 
@@ -156,6 +183,51 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
     TB_RETURN_IF_ERROR(insert_outbox->Run());
     queued += db.Changes();
     TB_RETURN_IF_ERROR(core_.Fault("ingest.after_outbox"));
+
+    if (record.kind != TransactionKind::kSale) continue;
+    for (const std::string& typed : DistinctCodes(record.coupon_codes)) {
+      find_coupon->Reset();
+      find_coupon->Bind(1, typed);
+      auto known = find_coupon->Step();
+      if (!known.ok()) return known.status();
+      const bool issued_by_cloud = *known;
+      const std::string code = issued_by_cloud ? find_coupon->Text(0) : typed;
+      std::string key = code;
+      for (char& c : key) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      // The revision is left out of the id: a corrected later revision of
+      // the same sale redeems nothing again.
+      const std::string redemption_id = MakeEventId(
+          core_.options.store_id, source, record.pos_id + "/" + key, "coupon.redeemed", 1);
+      insert_redemption->Reset();
+      insert_redemption->Bind(1, redemption_id)
+          .Bind(2, code)
+          .Bind(3, source)
+          .Bind(4, record.pos_id);
+      if (record.customer_phone.empty())
+        insert_redemption->BindNull(5);
+      else
+        insert_redemption->Bind(5, record.customer_phone);
+      insert_redemption->Bind(6, std::int64_t{issued_by_cloud ? 1 : 0}).Bind(7, record.occurred_at);
+      TB_RETURN_IF_ERROR(insert_redemption->Run());
+      if (db.Changes() == 0) continue;
+      if (issued_by_cloud) {
+        count_redemption->Reset();
+        count_redemption->Bind(1, code);
+        TB_RETURN_IF_ERROR(count_redemption->Run());
+      }
+      const EventEnvelope redemption{
+          redemption_id,          "coupon.redeemed",         record.occurred_at,
+          core_.options.store_id, core_.options.terminal_id, std::string(source)};
+      insert_outbox->Reset();
+      insert_outbox->Bind(1, redemption_id)
+          .Bind(2, "coupon.redeemed")
+          .Bind(3, record.occurred_at)
+          .Bind(4, record.customer_phone)
+          .Bind(5, CouponRedeemedEventJson(redemption, record, code, event_id, issued_by_cloud))
+          .Bind(6, now);
+      TB_RETURN_IF_ERROR(insert_outbox->Run());
+      queued += db.Changes();
+    }
   }
 
   auto cursor = db.Prepare(

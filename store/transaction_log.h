@@ -21,9 +21,12 @@ class TransactionLog {
 
   // In one SQLite transaction: stores each record with its lines, queues its
   // outbox event (id from MakeEventId) and sets `source`'s cursor to
-  // `new_cursor`. Records already stored (same source, pos_id, revision) are
-  // skipped, so re-reading after a crash is harmless. On any error nothing
-  // is written and the cursor stays where it was.
+  // `new_cursor`. Each coupon code on a sale is redeemed once per sale (a
+  // coupon.redeemed event, and the local coupon's redemption count when the
+  // cloud issued it), however many revisions the sale has. Records already
+  // stored (same source, pos_id, revision) are skipped, so re-reading after a
+  // crash is harmless. On any error nothing is written and the cursor stays
+  // where it was.
   Status Ingest(std::string_view source, const std::vector<Transaction>& records,
                 std::string_view new_cursor);
 

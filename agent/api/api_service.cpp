@@ -47,6 +47,7 @@ const std::vector<Route>& Routes() {
       {"POST", "/v1/disclosures", PostDisclosure, Access::kApi, true},
       {"GET", "/v1/disclosures/current", GetCurrentDisclosures, Access::kApi, false},
       {"GET", "/v1/customers/{phone}", GetCustomer, Access::kApi, false},
+      {"GET", "/v1/coupons/{code}", GetCoupon, Access::kApi, false},
       {"POST", "/v1/transactions", PostTransaction, Access::kApi, true},
   };
   return routes;

@@ -57,6 +57,8 @@ HttpResponse GetDisclosures(ApiContext& context, const RouteCall& call);
 HttpResponse PostDisclosure(ApiContext& context, const RouteCall& call);
 // customer_routes.cpp
 HttpResponse GetCustomer(ApiContext& context, const RouteCall& call);
+// coupon_routes.cpp
+HttpResponse GetCoupon(ApiContext& context, const RouteCall& call);
 // transaction_routes.cpp
 HttpResponse PostTransaction(ApiContext& context, const RouteCall& call);
 // page_routes.cpp: the cashier page, its sign-in, health and metrics.

@@ -544,3 +544,67 @@ TEST_CASE(
   CHECK(history->front().state == "opted_out");
   CHECK(history->back().method == "sms_keyword");
 }
+
+TEST_CASE(
+    "closed loop: a coupon the cloud texts is checked and taken at the counter, and the "
+    "redemption comes back as engagement") {
+  testing::TempDir dir;
+  auto cloud = StartCloud(dir.path().string());
+  auto store = OpenStore(dir.File("a.db"));
+  OptIn(*store, kPhone, true);
+  auto first = testing::MakeSales(1, 1, 1, store->clock().NowMillis());
+  first[0].customer_phone = kPhone;
+  REQUIRE(store->transactions().Ingest("sim", first, "1").ok());
+  auto service = StartSync(*store, cloud->SyncOptionsFor());
+
+  // The cloud texts a coupon after the sale; it reaches the register.
+  std::string code;
+  REQUIRE(testing::WaitUntilTrue(
+      [&] {
+        auto messages =
+            cloud->Admin("GET", "/admin/messages?phone=%2B14155550134").json.Array("messages");
+        for (const auto& message : messages) {
+          if (message.Text("kind") != "coupon") continue;
+          const std::string body = message.Text("body");
+          const auto at = body.find("code TB");
+          if (at != std::string::npos) code = body.substr(at + 5, 10);
+        }
+        return !code.empty();
+      },
+      10s));
+  REQUIRE(testing::WaitUntilTrue(
+      [&] {
+        auto coupon = store->cloud_changes().Coupon(code);
+        return coupon.ok() && coupon->has_value();
+      },
+      10s));
+  auto coupon = store->cloud_changes().Coupon(code).value();
+  CHECK(store::JudgeCoupon(*coupon, store->clock().NowMillis()) == store::CouponVerdict::kValid);
+
+  // The customer shows the text at the counter; the cashier types the code.
+  auto second = testing::MakeSales(2, 1, 1, store->clock().NowMillis());
+  second[0].customer_phone = kPhone;
+  std::string typed = code;
+  for (auto& c : typed) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  second[0].coupon_codes = {typed};
+  REQUIRE(store->transactions().Ingest("sim", second, "2").ok());
+  REQUIRE(Drained(*store));
+  CHECK(store::JudgeCoupon(*store->cloud_changes().Coupon(code).value(),
+                           store->clock().NowMillis()) == store::CouponVerdict::kUsedUp);
+
+  const std::string redemption_id =
+      store::MakeEventId("store-1", "sim", "2/" + code, "coupon.redeemed", 1);
+  auto held = cloud->Admin("GET", "/admin/events/" + redemption_id);
+  REQUIRE_MESSAGE(held.status == 200, held.body);
+  CHECK(held.json.Text("type") == "coupon.redeemed");
+  CHECK(cloud->Stats().Int("effects_repeated") == 0);
+  // The cloud attributes the redemption to the customer and says so.
+  CHECK(testing::WaitUntilTrue(
+      [&] {
+        auto profile = store->customers().Find(kPhone);
+        if (!profile.ok() || !profile->has_value()) return false;
+        auto it = (*profile)->engagement_counts.find("redemption");
+        return it != (*profile)->engagement_counts.end() && it->second == 1;
+      },
+      10s));
+}

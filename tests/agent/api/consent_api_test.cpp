@@ -1,5 +1,6 @@
 // Consent, disclosures, customers and transactions through the real HTTP
 // API and the real store.
+#include "store/cloud_changes.h"
 #include "store/consent_ledger.h"
 #include "store/customers.h"
 #include "store/outbox.h"
@@ -277,6 +278,60 @@ TEST_CASE("the customer profile joins purchases, consent and cloud fields") {
   CHECK(At(json, "engagement.counts.click") == "1");
   CHECK(At(json, "engagement.recent.0.detail.url") == "https://x");
   CHECK(At(json, "cloud_fields.birthday_month") == "5");
+}
+
+TEST_CASE("a cashier checks a coupon the cloud issued; a sale that takes it uses it up") {
+  ApiFixture api;
+  const UnixMillis now = SystemClock::Instance().NowMillis();
+  const auto issue = [&](const std::string& code, UnixMillis from, UnixMillis until) {
+    store::CloudCoupon coupon;
+    coupon.code = code;
+    coupon.description = "10% off your next purchase";
+    coupon.discount_percent = 10;
+    coupon.valid_from = from;
+    coupon.valid_until = until;
+    store::CloudChange change;
+    change.change_id = "chg-" + code;
+    change.occurred_at = from;
+    change.phone = "+14155550134";
+    change.data = coupon;
+    REQUIRE(api.store().cloud_changes().ApplyPage({change}, "c-" + code).ok());
+  };
+  issue("TBVALID1", now - 60'000, now + 86'400'000);
+  issue("TBLATER1", now + 86'400'000, now + 2 * 86'400'000);
+  issue("TBOLD001", now - 2 * 86'400'000, now - 86'400'000);
+
+  const Reply valid = api.Get("/v1/coupons/tbvalid1");  // typed in lower case
+  REQUIRE_MESSAGE(valid.status == 200, valid.body);
+  CHECK(At(valid.Json(), "code") == "TBVALID1");
+  CHECK(At(valid.Json(), "valid") == "true");
+  CHECK(At(valid.Json(), "status") == "valid");
+  CHECK(At(valid.Json(), "discount_percent") == "10");
+  CHECK(At(valid.Json(), "discount_minor") == "null");
+  CHECK(At(valid.Json(), "redemptions_left") == "1");
+  CHECK(At(valid.Json(), "reason") == "<missing>");
+
+  CHECK(At(api.Get("/v1/coupons/TBLATER1").Json(), "status") == "not_yet_valid");
+  const Reply expired = api.Get("/v1/coupons/TBOLD001");
+  CHECK(At(expired.Json(), "valid") == "false");
+  CHECK(At(expired.Json(), "status") == "expired");
+  CHECK(At(expired.Json(), "reason") == "this coupon has expired");
+
+  const Reply unknown = api.Get("/v1/coupons/NOPE");
+  CHECK(unknown.status == 404);
+  CHECK(At(unknown.Json(), "error.field") == "code");
+  CHECK(api.Get("/v1/coupons/" + std::string(65, 'A')).status == 400);
+
+  std::string sale = kSale;
+  sale.replace(sale.find("WELCOME10"), 9, "TBVALID1");
+  REQUIRE(api.Post("/v1/transactions", sale).status == 201);
+  const Reply used = api.Get("/v1/coupons/TBVALID1");
+  CHECK(At(used.Json(), "status") == "used_up");
+  CHECK(At(used.Json(), "redemptions_left") == "0");
+  auto due = api.store().outbox().Due(10, 1 << 20);
+  REQUIRE(due.ok());
+  REQUIRE(due->size() == 2);
+  CHECK((*due)[1].type == "coupon.redeemed");
 }
 
 }  // namespace tillbridge::agent::testing

@@ -109,6 +109,7 @@ TEST_CASE("demo POS: a paid sale with a customer becomes one transaction.complet
   CHECK(sale.phone == "+14155550134");
   CHECK(sale.cashier == "Alex Morgan");
   CHECK(sale.coupons == std::vector<std::string>{"SPRING10"});
+  CHECK(testing::OutboxCount(*f.store, "coupon.redeemed") == 1);
   REQUIRE(sale.payments.size() == 1);
   CHECK(sale.payments[0] == std::pair<std::string, std::int64_t>{"card", 2347});
   CHECK(sale.line_quantities == std::vector<std::int64_t>{2000, 250});

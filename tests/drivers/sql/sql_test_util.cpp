@@ -69,12 +69,21 @@ int Run(const std::string& command, std::string* output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+int OutboxCount(store::Store& store, const std::string& type) {
+  auto due = store.outbox().Due(1'000'000, 1ULL << 40);
+  if (!due.ok()) return -1;
+  int count = 0;
+  for (const auto& row : *due) count += row.type == type ? 1 : 0;
+  return count;
+}
+
 std::vector<SeenEvent> OutboxEvents(store::Store& store) {
   std::vector<SeenEvent> events;
   auto due = store.outbox().Due(1'000'000, 1ULL << 40);
   if (!due.ok()) return events;
   Poco::JSON::Parser parser;
   for (const auto& row : *due) {
+    if (row.type.rfind("transaction.", 0) != 0 && row.type != "basket.abandoned") continue;
     auto root = parser.parse(row.payload_json).extract<Poco::JSON::Object::Ptr>();
     parser.reset();
     SeenEvent event;

@@ -37,8 +37,11 @@ struct SeenEvent {
   std::vector<std::string> line_skus;
 };
 
-// Every event in the outbox, oldest first.
+// Every transaction event in the outbox, oldest first (the coupon.redeemed
+// events that sales with coupon codes also queue are left out).
 std::vector<SeenEvent> OutboxEvents(store::Store& store);
+// How many events of `type` the outbox holds.
+int OutboxCount(store::Store& store, const std::string& type);
 
 // Opens a store in `path` with a fixed store id.
 std::unique_ptr<store::Store> OpenStore(const std::string& path, const Clock* clock = nullptr);
