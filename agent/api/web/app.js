@@ -57,7 +57,8 @@
   function errorText(data) {
     const error = data && data.error;
     if (!error) return "Something went wrong.";
-    const field = error.field === "phone" ? "Phone number" : error.field;
+    const names = { phone: "Phone number", code: "Coupon" };
+    const field = names[error.field] || error.field;
     return field ? field + ": " + error.reason : error.reason;
   }
 
@@ -72,11 +73,12 @@
     return isNaN(date) ? rfc3339 : date.toLocaleString();
   }
 
-  function showResult(kind, title, lines) {
-    const box = $("result");
+  function showResult(kind, title, lines, where) {
+    const prefix = where || "result";
+    const box = $(prefix === "result" ? "result" : prefix + "-result");
     box.className = "message " + kind;
-    $("result-title").textContent = title;
-    const list = $("result-lines");
+    $(prefix + "-title").textContent = title;
+    const list = $(prefix + "-lines");
     list.replaceChildren();
     for (const line of lines) {
       const item = document.createElement("li");
@@ -191,6 +193,33 @@
     showResult("ok", "Stopped all texts to " + formatPhone(results[0].phone), results.map(describe));
   }
 
+  function money(minor, currency) {
+    return (minor / 100).toFixed(2) + " " + currency;
+  }
+
+  // Coupons are checked against what the agent has synced, so this works
+  // offline; the coupon is used up by the sale that carries its code.
+  async function checkCoupon() {
+    const code = $("coupon-code").value.trim();
+    if (!code) { showResult("error", "Type the code from the customer's text first.", [], "coupon"); return; }
+    $("coupon-check").disabled = true;
+    const reply = await call("GET", "/v1/coupons/" + encodeURIComponent(code));
+    $("coupon-check").disabled = false;
+    if (reply.status !== 200) { showResult("error", errorText(reply.data), [], "coupon"); return; }
+    const coupon = reply.data;
+    const lines = [];
+    if (coupon.description) lines.push(coupon.description);
+    if (coupon.discount_percent !== null) lines.push("Discount: " + coupon.discount_percent + "%");
+    if (coupon.discount_minor !== null) lines.push("Discount: " + money(coupon.discount_minor, coupon.currency));
+    if (coupon.valid_until) lines.push("Valid until " + formatTime(coupon.valid_until));
+    lines.push("Uses left: " + coupon.redemptions_left);
+    if (coupon.valid) {
+      showResult("ok", coupon.code + " is valid: enter it on the sale", lines, "coupon");
+    } else {
+      showResult("error", coupon.code + ": " + coupon.reason, lines, "coupon");
+    }
+  }
+
   async function loadDisclosures() {
     const reply = await call("GET", "/v1/disclosures/current");
     if (reply.status !== 200) { showResult("error", errorText(reply.data), []); return false; }
@@ -259,6 +288,7 @@
   $("lookup").addEventListener("click", lookup);
   $("record").addEventListener("click", record);
   $("stop").addEventListener("click", stop);
+  $("coupon-form").addEventListener("submit", (event) => { event.preventDefault(); checkCoupon(); });
   $("sign-out").addEventListener("click", async () => {
     await call("DELETE", "/session");
     showSignIn("");

@@ -6,13 +6,18 @@
 //   DB <path of the SQLite store>
 // then serves until its standard input closes (or "quit" arrives), so it
 // never outlives the test that started it. Optional: --double-opt-in.
+// "coupon CODE FROM_S UNTIL_S" on standard input stores a coupon valid from
+// FROM_S to UNTIL_S seconds from now, as the change feed would, and answers
+// "COUPON CODE".
 #include <cstring>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 #include "agent/api/api_server.h"
 #include "agent/api/api_token.h"
 #include "common/phone.h"
+#include "store/cloud_changes.h"
 #include "store/store.h"
 #include "tests/test_util.h"
 
@@ -63,6 +68,24 @@ int main(int argc, char** argv) {
   while (std::getline(std::cin, line)) {
     if (line == "quit") break;
     if (line == "launch") std::cout << "LAUNCH_URL " << (*server)->LaunchUrl() << std::endl;
+    if (line.rfind("coupon ", 0) == 0) {
+      std::istringstream words(line.substr(7));
+      store::CloudCoupon coupon;
+      std::int64_t from_s = 0, until_s = 0;
+      words >> coupon.code >> from_s >> until_s;
+      const UnixMillis now = SystemClock::Instance().NowMillis();
+      coupon.description = "10% off your next purchase";
+      coupon.discount_percent = 10;
+      coupon.valid_from = now + from_s * 1000;
+      coupon.valid_until = now + until_s * 1000;
+      store::CloudChange change;
+      change.change_id = "chg-" + coupon.code;
+      change.occurred_at = now;
+      change.data = coupon;
+      auto applied = (*store)->cloud_changes().ApplyPage({change}, "test-" + coupon.code);
+      std::cout << (applied.ok() ? "COUPON " + coupon.code : "ERROR " + applied.status().ToString())
+                << std::endl;
+    }
   }
   (*server)->Stop();
   return 0;

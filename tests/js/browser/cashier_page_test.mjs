@@ -1,6 +1,7 @@
 // Drives the cashier page in Debian's headless Chromium against a real
 // ApiServer (api_test_server): sign in by launch link, capture an opt-in on
-// the number pad, see the state, try an invalid number and see the error.
+// the number pad, see the state, try an invalid number and see the error,
+// check coupons synced from the cloud.
 // Usage: node cashier_page_test.mjs PATH/TO/api_test_server
 // Leaves screenshots in $TILLBRIDGE_BINARY_DIR/artifacts/.
 import assert from "node:assert/strict";
@@ -60,6 +61,18 @@ async function api(server, method, route, body) {
 
 function ledgerRows(server) {
   return Number(execFileSync("sqlite3", [server.info.DB, "SELECT count(*) FROM consent_ledger"]).toString().trim());
+}
+
+// Stores a coupon in the agent as the change feed would (valid from
+// `fromS` to `untilS` seconds from now) and waits for the server's answer.
+async function addCoupon(server, code, fromS, untilS) {
+  server.child.stdin.write(`coupon ${code} ${fromS} ${untilS}\n`);
+  const deadline = Date.now() + 5000;
+  while (server.info.COUPON !== code) {
+    if (server.info.ERROR) throw new Error("test server: " + server.info.ERROR);
+    if (Date.now() > deadline) throw new Error("test server did not store coupon " + code);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 async function typeOnKeypad(page, digits) {
@@ -184,6 +197,37 @@ try {
       return response.status;
     });
     assert.equal(status, 403);
+  });
+
+  await step("a coupon from a text is checked at the counter, and a sale that takes it uses it up", async () => {
+    await addCoupon(server, "TBC0FFEE01", -60, 86400);
+    await addCoupon(server, "TBOLD00001", -172800, -86400);
+    await page.fill("#coupon-code", "tbc0ffee01");
+    await page.click("#coupon-check");
+    await page.waitForSelector("#coupon-result.ok:not([hidden])");
+    assert.equal(await page.textContent("#coupon-title"), "TBC0FFEE01 is valid: enter it on the sale");
+    const lines = await page.locator("#coupon-lines li").allTextContents();
+    assert.ok(lines.includes("Discount: 10%"), lines.join(" | "));
+    assert.ok(lines.includes("Uses left: 1"), lines.join(" | "));
+    await page.screenshot({ path: path.join(artifacts, "cashier-page-coupon.png"), fullPage: true });
+
+    await page.fill("#coupon-code", "TBOLD00001");
+    await page.click("#coupon-check");
+    await page.waitForSelector("#coupon-result.error:not([hidden])");
+    assert.equal(await page.textContent("#coupon-title"), "TBOLD00001: this coupon has expired");
+
+    await page.fill("#coupon-code", "NOSUCHCODE");
+    await page.click("#coupon-check");
+    await page.waitForFunction(() => document.getElementById("coupon-title").textContent.startsWith("Coupon: no coupon"));
+
+    const sale = await api(server, "POST", "/v1/transactions", {
+      pos_id: "R-77", kind: "sale", occurred_at: new Date().toISOString(), currency: "USD",
+      total_minor: 1200, coupon_codes: ["TBC0FFEE01"],
+    });
+    assert.equal(sale.status, 201, JSON.stringify(sale.data));
+    await page.fill("#coupon-code", "TBC0FFEE01");
+    await page.click("#coupon-check");
+    await page.waitForFunction(() => document.getElementById("coupon-title").textContent.includes("already been used"));
   });
 
   await step("a used launch link does not sign in again", async () => {
