@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The live demo: the reference cloud, the agent and the demo POS's register
 # simulator, all on this machine. Shows sales flowing from the register to
-# the cloud, the SMS the cloud would send, a customer texting STOP, and the
-# register's local consent lookup turning to opted-out.
+# the cloud, the SMS the cloud would send, a customer texting STOP, the
+# register's local consent lookup turning to opted-out, and a coupon the
+# cloud texted being checked and taken at the counter (closed loop).
 #
 #   scripts/demo.sh                  build, then run until Ctrl-C
 #   scripts/demo.sh --duration 60    stop by itself after 60 s
@@ -20,7 +21,7 @@ while [ $# -gt 0 ]; do
     --duration) DURATION="$2"; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --rate) RATE="$2"; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "demo: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -123,9 +124,27 @@ for phone in "(415) 555-0134" "415.555.0199"; do
   done
 done
 
+# The coupon the cloud texted a customer, from the cloud's message log.
+texted_coupon() {  # texted_coupon PHONE_URL_ENCODED
+  curl -s -H "Authorization: Bearer demo-admin" "$CLOUD/admin/messages?phone=$1" | python3 -c '
+import json, re, sys
+codes = [re.search(r"code (\S+)", m["body"]).group(1) for m in json.load(sys.stdin)["messages"]
+         if m.get("kind") == "coupon" and re.search(r"code (\S+)", m["body"])]
+print(codes[-1] if codes else "")' 2>/dev/null
+}
+coupon_words() {  # coupon_words CODE
+  api "$API/v1/coupons/$1" | python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+if "error" in c: print("not known: " + c["error"]["reason"])
+else: print(c["status"] + ", " + str(c["redemptions_left"]) + " use(s) left" + ("" if c["valid"] else " (" + c["reason"] + ")"))' 2>/dev/null
+}
+
 STOP_AT=25
+COUPON_AT=35
 started=$(date +%s)
 stopped=0
+redeemed=0
 next_status=$((started + 10))
 while :; do
   now=$(date +%s)
@@ -142,6 +161,16 @@ while :; do
     ms=$(( ($(date +%s%N) - t0) / 1000000 ))
     say "$C_COUNTER" "[counter]" "local lookup for +1******0134: marketing=$(consent_state %2B14155550134 marketing), transactional=$(consent_state %2B14155550134 transactional) (${ms} ms after the STOP)"
     stopped=1
+  fi
+  if [ "$redeemed" -eq 0 ] && [ $((now - started)) -ge $COUPON_AT ]; then
+    # ...and the other brings the coupon the cloud texted them to the counter.
+    code="$(texted_coupon %2B14155550199)"
+    if [ -n "$code" ]; then
+      say "$C_COUNTER" "[counter]" "customer +1******0199 shows coupon $code: $(coupon_words "$code")"
+      reply="$(api -X POST "$API/v1/transactions" -d "{\"pos_id\":\"COUNTER-1\",\"kind\":\"sale\",\"occurred_at\":\"$(date -u +%Y-%m-%dT%H:%M:%S.000Z)\",\"currency\":\"USD\",\"total_minor\":1890,\"cashier_id\":\"alex\",\"phone\":\"415.555.0199\",\"coupon_codes\":[\"$code\"],\"payments\":[{\"type\":\"card\",\"amount_minor\":1890}]}")"
+      say "$C_COUNTER" "[counter]" "sale COUNTER-1 rung up with the coupon ($(printf '%s' "$reply" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("event_type","?"))' 2>/dev/null || echo "?")); coupon now: $(coupon_words "$code")"
+      redeemed=1
+    fi
   fi
   if [ "$now" -ge "$next_status" ]; then
     "$AGENT_BIN" status --config "$CONFIG" --json | python3 -c '

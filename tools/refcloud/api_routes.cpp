@@ -129,6 +129,7 @@ std::string Describe(const ValidEvent& event) {
     text += amount;
   }
   if (!event.consent_state.empty()) text += " " + event.consent_purpose + "=" + event.consent_state;
+  if (!event.coupon_code.empty()) text += " " + event.coupon_code;
   return text;
 }
 

@@ -152,6 +152,8 @@ Status CloudRules::OnEvent(CloudTxn& txn, const ValidEvent& event, const std::st
     extra->set("coupon_code", event.coupon_code);
     auto change = AddEngagement(txn, event.phone, "redemption", "coupon", extra);
     if (!change.ok()) return change.status();
+    log->push_back("coupon " + event.coupon_code + " redeemed by " + MaskPhone(event.phone) +
+                   ", recorded for attribution");
     return txn.AddEffect(event.id, "redemption");
   }
   return Status::Ok();
