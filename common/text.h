@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace tillbridge {
 
@@ -13,5 +14,8 @@ void AppendUtf8(char32_t code_point, std::string& out);
 // The value of one hexadecimal digit (either case), or -1 for any other
 // character.
 int HexDigitValue(char c);
+
+// `text` with ASCII letters in upper case; other bytes (UTF-8 included) kept.
+std::string AsciiUpper(std::string_view text);
 
 }  // namespace tillbridge

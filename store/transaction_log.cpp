@@ -1,8 +1,9 @@
 #include "store/transaction_log.h"
 
 #include <algorithm>
-#include <cctype>
+#include <memory>
 
+#include "common/text.h"
 #include "store/event_json.h"
 #include "store/store_core.h"
 
@@ -69,14 +70,89 @@ std::vector<std::string> DistinctCodes(const std::vector<std::string>& codes) {
     if (first == std::string::npos) continue;
     const auto last = code.find_last_not_of(" \t");
     std::string trimmed = code.substr(first, last - first + 1);
-    std::string upper = trimmed;
-    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    std::string upper = AsciiUpper(trimmed);
     if (std::find(seen_upper.begin(), seen_upper.end(), upper) != seen_upper.end()) continue;
     seen_upper.push_back(std::move(upper));
     distinct.push_back(std::move(trimmed));
   }
   return distinct;
 }
+
+// Redeems the coupon codes of sales inside one ingest transaction. Made on
+// the first sale that carries a code, so ingests without coupons prepare
+// nothing extra.
+class CouponRedeemer {
+ public:
+  static Result<std::unique_ptr<CouponRedeemer>> Prepare(Database& db) {
+    auto find = db.Prepare("SELECT code FROM coupons WHERE code = ?1 COLLATE NOCASE");
+    auto insert = db.Prepare(
+        "INSERT INTO coupon_redemptions (event_id, code, source, pos_id, phone, issued_by_cloud, "
+        "redeemed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (event_id) DO NOTHING");
+    auto count =
+        db.Prepare("UPDATE coupons SET redeemed_count = redeemed_count + 1 WHERE code = ?1");
+    for (auto* stmt : {&find, &insert, &count}) {
+      if (!stmt->ok()) return stmt->status();
+    }
+    return std::unique_ptr<CouponRedeemer>(new CouponRedeemer(
+        db, std::move(find).value(), std::move(insert).value(), std::move(count).value()));
+  }
+
+  // Queues coupon.redeemed (through `insert_outbox`) for each distinct code
+  // of `sale` that this sale has not redeemed before, under any revision,
+  // and counts the use on coupons the cloud issued. Returns events queued.
+  Result<int> Redeem(const Transaction& sale, std::string_view source,
+                     const std::string& sale_event_id, const StoreOptions& options,
+                     Statement& insert_outbox, UnixMillis now) {
+    int queued = 0;
+    for (const std::string& typed : DistinctCodes(sale.coupon_codes)) {
+      find_.Reset();
+      find_.Bind(1, typed);
+      auto known = find_.Step();
+      if (!known.ok()) return known.status();
+      const bool issued_by_cloud = *known;
+      const std::string code = issued_by_cloud ? find_.Text(0) : typed;
+      // The revision is left out of the id: a corrected later revision of
+      // the same sale redeems nothing again.
+      const std::string event_id = MakeEventId(
+          options.store_id, source, sale.pos_id + "/" + AsciiUpper(code), "coupon.redeemed", 1);
+      insert_.Reset();
+      insert_.Bind(1, event_id).Bind(2, code).Bind(3, source).Bind(4, sale.pos_id);
+      if (sale.customer_phone.empty())
+        insert_.BindNull(5);
+      else
+        insert_.Bind(5, sale.customer_phone);
+      insert_.Bind(6, std::int64_t{issued_by_cloud ? 1 : 0}).Bind(7, sale.occurred_at);
+      TB_RETURN_IF_ERROR(insert_.Run());
+      if (db_.Changes() == 0) continue;
+      if (issued_by_cloud) {
+        count_.Reset();
+        count_.Bind(1, code);
+        TB_RETURN_IF_ERROR(count_.Run());
+      }
+      const EventEnvelope envelope{event_id,         "coupon.redeemed",   sale.occurred_at,
+                                   options.store_id, options.terminal_id, std::string(source)};
+      insert_outbox.Reset();
+      insert_outbox.Bind(1, event_id)
+          .Bind(2, "coupon.redeemed")
+          .Bind(3, sale.occurred_at)
+          .Bind(4, sale.customer_phone)
+          .Bind(5, CouponRedeemedEventJson(envelope, sale, code, sale_event_id, issued_by_cloud))
+          .Bind(6, now);
+      TB_RETURN_IF_ERROR(insert_outbox.Run());
+      queued += db_.Changes();
+    }
+    return queued;
+  }
+
+ private:
+  CouponRedeemer(Database& db, Statement find, Statement insert, Statement count)
+      : db_(db), find_(std::move(find)), insert_(std::move(insert)), count_(std::move(count)) {}
+
+  Database& db_;
+  Statement find_;
+  Statement insert_;
+  Statement count_;
+};
 
 }  // namespace
 
@@ -103,18 +179,13 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (event_id) DO NOTHING");
   auto select_consent = db.Prepare(kSelectConsent);
   auto upsert_contact = db.Prepare(kUpsertContact);
-  auto find_coupon = db.Prepare("SELECT code FROM coupons WHERE code = ?1 COLLATE NOCASE");
-  auto insert_redemption = db.Prepare(
-      "INSERT INTO coupon_redemptions (event_id, code, source, pos_id, phone, issued_by_cloud, "
-      "redeemed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (event_id) DO NOTHING");
-  auto count_redemption =
-      db.Prepare("UPDATE coupons SET redeemed_count = redeemed_count + 1 WHERE code = ?1");
-  for (auto* stmt : {&exists, &insert_txn, &insert_line, &insert_outbox, &select_consent,
-                     &upsert_contact, &find_coupon, &insert_redemption, &count_redemption}) {
+  for (auto* stmt :
+       {&exists, &insert_txn, &insert_line, &insert_outbox, &select_consent, &upsert_contact}) {
     if (!stmt->ok()) return stmt->status();
   }
 
   int queued = 0;
+  std::unique_ptr<CouponRedeemer> redeemer;
   for (const Transaction& record : records) {
     if (record.pos_id.empty()) {
       return Status::InvalidArgument("transaction from source '" + std::string(source) +
@@ -184,50 +255,15 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
     queued += db.Changes();
     TB_RETURN_IF_ERROR(core_.Fault("ingest.after_outbox"));
 
-    if (record.kind != TransactionKind::kSale) continue;
-    for (const std::string& typed : DistinctCodes(record.coupon_codes)) {
-      find_coupon->Reset();
-      find_coupon->Bind(1, typed);
-      auto known = find_coupon->Step();
-      if (!known.ok()) return known.status();
-      const bool issued_by_cloud = *known;
-      const std::string code = issued_by_cloud ? find_coupon->Text(0) : typed;
-      std::string key = code;
-      for (char& c : key) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      // The revision is left out of the id: a corrected later revision of
-      // the same sale redeems nothing again.
-      const std::string redemption_id = MakeEventId(
-          core_.options.store_id, source, record.pos_id + "/" + key, "coupon.redeemed", 1);
-      insert_redemption->Reset();
-      insert_redemption->Bind(1, redemption_id)
-          .Bind(2, code)
-          .Bind(3, source)
-          .Bind(4, record.pos_id);
-      if (record.customer_phone.empty())
-        insert_redemption->BindNull(5);
-      else
-        insert_redemption->Bind(5, record.customer_phone);
-      insert_redemption->Bind(6, std::int64_t{issued_by_cloud ? 1 : 0}).Bind(7, record.occurred_at);
-      TB_RETURN_IF_ERROR(insert_redemption->Run());
-      if (db.Changes() == 0) continue;
-      if (issued_by_cloud) {
-        count_redemption->Reset();
-        count_redemption->Bind(1, code);
-        TB_RETURN_IF_ERROR(count_redemption->Run());
-      }
-      const EventEnvelope redemption{
-          redemption_id,          "coupon.redeemed",         record.occurred_at,
-          core_.options.store_id, core_.options.terminal_id, std::string(source)};
-      insert_outbox->Reset();
-      insert_outbox->Bind(1, redemption_id)
-          .Bind(2, "coupon.redeemed")
-          .Bind(3, record.occurred_at)
-          .Bind(4, record.customer_phone)
-          .Bind(5, CouponRedeemedEventJson(redemption, record, code, event_id, issued_by_cloud))
-          .Bind(6, now);
-      TB_RETURN_IF_ERROR(insert_outbox->Run());
-      queued += db.Changes();
+    if (record.kind != TransactionKind::kSale || record.coupon_codes.empty()) continue;
+    if (!redeemer) {
+      auto prepared = CouponRedeemer::Prepare(db);
+      if (!prepared.ok()) return prepared.status();
+      redeemer = std::move(prepared).value();
     }
+    auto redeemed = redeemer->Redeem(record, source, event_id, core_.options, *insert_outbox, now);
+    if (!redeemed.ok()) return redeemed.status();
+    queued += *redeemed;
   }
 
   auto cursor = db.Prepare(

@@ -98,17 +98,17 @@ SendOutcome CloudClient::Remember(SendOutcome outcome) {
     // A Retry-After holds for the whole client: the other thread's next
     // request must not come early either.
     const UnixMillis until = clock_.NowMillis() + outcome.retry_after->count();
-    const UnixMillis before = not_before_.load();
-    HoldUntil(until);
-    if (until > before && on_hold_) on_hold_(until);
+    if (HoldUntil(until) && on_hold_) on_hold_(until);
   }
   return outcome;
 }
 
-void CloudClient::HoldUntil(UnixMillis until) {
+bool CloudClient::HoldUntil(UnixMillis until) {
   UnixMillis seen = not_before_.load();
-  while (seen < until && !not_before_.compare_exchange_weak(seen, until)) {
+  while (seen < until) {
+    if (not_before_.compare_exchange_weak(seen, until)) return true;
   }
+  return false;
 }
 
 void CloudClient::SetHoldListener(std::function<void(UnixMillis until)> listener) {

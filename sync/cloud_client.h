@@ -57,7 +57,8 @@ class CloudClient final : public EventSink {
 
   // Sends no request before `until` (a Retry-After remembered from before a
   // restart); an earlier time than the one already held changes nothing.
-  void HoldUntil(UnixMillis until);
+  // True when the hold moved later.
+  bool HoldUntil(UnixMillis until);
   // Called, on the thread that read the answer, whenever a Retry-After moves
   // the hold later, so the caller can keep it across restarts. Set before
   // the first request.

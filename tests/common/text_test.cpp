@@ -26,6 +26,12 @@ TEST_CASE("AppendUtf8 encodes every plane and replaces invalid code points") {
   CHECK(out == "\xF4\x8F\xBF\xBF");
 }
 
+TEST_CASE("AsciiUpper changes ASCII letters only") {
+  CHECK(AsciiUpper("tb1a-2b3c") == "TB1A-2B3C");
+  CHECK(AsciiUpper("") == "");
+  CHECK(AsciiUpper("caf\xC3\xA9 z{") == "CAF\xC3\xA9 Z{");
+}
+
 TEST_CASE("HexDigitValue reads both cases and refuses everything else") {
   CHECK(HexDigitValue('0') == 0);
   CHECK(HexDigitValue('9') == 9);

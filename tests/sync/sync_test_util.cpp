@@ -396,8 +396,12 @@ double TestFailureRate(double fallback) {
 }
 
 int TestKills(int fallback) {
-  return static_cast<int>(
-      NumberFromEnvironment("TILLBRIDGE_TEST_KILLS", 1, 1000).value_or(fallback));
+  const auto kills = NumberFromEnvironment("TILLBRIDGE_TEST_KILLS", 1, 1000);
+  if (!kills) return fallback;
+  if (*kills != static_cast<int>(*kills)) {
+    throw std::invalid_argument("TILLBRIDGE_TEST_KILLS must be a whole number");
+  }
+  return static_cast<int>(*kills);
 }
 
 std::string FaultsForRate(double rate) {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "common/phone.h"
+#include "common/text.h"
 
 namespace tillbridge::refcloud {
 namespace {
@@ -183,9 +184,7 @@ Status CloudRules::OnSale(CloudTxn& txn, const ValidEvent& event,
     TB_RETURN_IF_ERROR(txn.AddEffect(event.id, "receipt_sms"));
   }
   if (marketing) {
-    std::string code = "TB" + event.id.substr(0, 8);
-    std::transform(code.begin(), code.end(), code.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    const std::string code = "TB" + AsciiUpper(event.id.substr(0, 8));
     auto sent = Send(txn, event.phone, "coupon",
                      "Thanks for visiting " + brand_ + "! Show code " + code +
                          " for 10% off your next purchase. Reply STOP to opt out.",
