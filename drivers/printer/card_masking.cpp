@@ -61,8 +61,10 @@ bool PassesLuhn(std::string_view digits) {
   return sum % 10 == 0;
 }
 
-std::string MaskCardNumbers(std::string_view text, int* masked_count) {
-  std::string out(text);
+namespace {
+
+// One pass over `out`; returns the card numbers it masked.
+int MaskPass(std::string& out) {
   int found = 0;
   std::vector<std::size_t> run;
   std::size_t i = 0;
@@ -83,6 +85,20 @@ std::string MaskCardNumbers(std::string_view text, int* masked_count) {
     }
     if (run.size() >= kMinCardDigits) found += MaskRun(run, out);
   }
+  return found;
+}
+
+}  // namespace
+
+std::string MaskCardNumbers(std::string_view text, int* masked_count) {
+  std::string out(text);
+  // A window may start only at a group boundary, so a card number printed
+  // glued to the digits before it ("0000" + "4111 1111 1111 1111") can hide
+  // inside a longer number that one pass masks; the '*'s then expose it as a
+  // run of its own. Passes repeat until one finds nothing. Each pass that
+  // finds something hides digits, so this ends, mostly after two.
+  int found = 0;
+  for (int pass = MaskPass(out); pass > 0; pass = MaskPass(out)) found += pass;
   if (masked_count != nullptr) *masked_count = found;
   return out;
 }

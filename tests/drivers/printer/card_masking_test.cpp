@@ -37,6 +37,18 @@ TEST_CASE("a card number beside other digits is still found") {
   CHECK(MaskCardNumbers("99994111111111111111") == "99994111111111111111");
 }
 
+TEST_CASE("a card number glued to a masked number before it is masked too") {
+  // "2 5500-0000-0000" + "4111" is one 17-digit number that passes Luhn;
+  // masking it leaves "4111 1111 1111 1111" standing on its own.
+  int count = 0;
+  const std::string masked = MaskCardNumbers("2 5500-0000-00004111 1111 1111 1111", &count);
+  CHECK(masked == "* ****-****-******** **** **** 1111");
+  CHECK(count == 2);
+  int again = -1;
+  CHECK(MaskCardNumbers(masked, &again) == masked);
+  CHECK(again == 0);
+}
+
 TEST_CASE("ordinary receipt numbers and amounts stay") {
   int count = 1;
   CHECK(MaskCardNumbers("Receipt 100101 TOTAL 16.71 Tel 555-0100", &count) ==
