@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "common/platform/paths.h"
+
 namespace tillbridge::agent {
 namespace {
 
@@ -64,15 +66,8 @@ Result<CommandLine> ParseCommandLine(int argc, const char* const* argv) {
 std::string ConfigPathFor(const CommandLine& line) {
   if (auto it = line.values.find("config"); it != line.values.end()) return it->second;
   if (const char* env = std::getenv("TILLBRIDGE_CONFIG"); env && *env) return env;
-#ifdef _WIN32
-  // Where the MSI puts the config (the service itself is given --config).
-  if (const char* program_data = std::getenv("ProgramData"); program_data && *program_data) {
-    return std::string(program_data) + "\\Tillbridge\\tillbridge.ini";
-  }
-  return "C:\\ProgramData\\Tillbridge\\tillbridge.ini";
-#else
-  return "/etc/tillbridge/tillbridge.ini";
-#endif
+  // Where the .deb and the MSI put it (the service itself is given --config).
+  return platform::DefaultConfigPath();
 }
 
 std::string UsageText() {
@@ -100,7 +95,8 @@ Commands:
 
 Options for every command:
   -c, --config FILE        config file (default: $TILLBRIDGE_CONFIG, else
-                           /etc/tillbridge/tillbridge.ini)
+                           /etc/tillbridge/tillbridge.ini; on Windows
+                           %ProgramData%\Tillbridge\tillbridge.ini)
   -h, --help               show this help
   -V, --version            show the version
 

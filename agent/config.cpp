@@ -7,6 +7,7 @@
 
 #include "agent/ini_file.h"
 #include "common/phone.h"
+#include "common/platform/paths.h"
 
 extern char** environ;
 
@@ -91,8 +92,9 @@ const std::vector<ConfigKeySpec>& CoreConfigKeys() {
        0,
        0,
        true},
-      {"agent.data_dir", ConfigType::kPath, "/var/lib/tillbridge",
-       "Folder for the store (tillbridge.db), the API token and spool files. Created if missing."},
+      {"agent.data_dir", ConfigType::kPath, platform::DefaultDataDir(),
+       "Folder for the store (tillbridge.db), the API token and spool files. Created if missing. "
+       "Default on Windows: %ProgramData%\\Tillbridge\\data."},
       {"agent.default_region", ConfigType::kString, "US",
        "ISO 3166-1 region for phone numbers written without a country code (US, GB, DE, ...)."},
       {"log.level",

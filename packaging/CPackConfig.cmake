@@ -39,22 +39,23 @@ set(CPACK_PACKAGE_DIRECTORY ${CMAKE_BINARY_DIR}/packages)
 set(CPACK_SOURCE_GENERATOR "")
 
 if(WIN32)
-  # The MSI needs every DLL the agent loads that Windows does not ship;
-  # vcpkg puts them beside the libraries, found here from the import targets
-  # and the executable's own folder.
-  install(CODE [[
-    file(GET_RUNTIME_DEPENDENCIES
-      EXECUTABLES "$<TARGET_FILE:tillbridge>"
-      RESOLVED_DEPENDENCIES_VAR tillbridge_dlls
-      UNRESOLVED_DEPENDENCIES_VAR tillbridge_missing
-      DIRECTORIES "$<TARGET_FILE_DIR:tillbridge>" $ENV{PATH}
-      PRE_EXCLUDE_REGEXES "^api-ms-" "^ext-ms-"
-      POST_EXCLUDE_REGEXES "[Ww][Ii][Nn][Dd][Oo][Ww][Ss][/\\][Ss]ystem32")
-    if(tillbridge_missing)
-      message(FATAL_ERROR "tillbridge.exe needs DLLs that were not found: ${tillbridge_missing}")
-    endif()
-    file(INSTALL ${tillbridge_dlls} DESTINATION "${CMAKE_INSTALL_PREFIX}/bin")
-  ]])
+  # The MSI needs every DLL the agent loads that Windows does not ship:
+  # packaging/windows/InstallDlls.cmake copies them beside tillbridge.exe at
+  # install time. They are found in the dependency prefix's bin/ and the
+  # compiler's runtime folder when cross-building, vcpkg's folders with MSVC.
+  set(tb_dll_dirs "$<TARGET_FILE_DIR:tillbridge>")
+  set(tb_objdump "")
+  if(CMAKE_CROSSCOMPILING)
+    list(APPEND tb_dll_dirs "${TILLBRIDGE_WINDOWS_DEPS}/bin" "${TILLBRIDGE_MINGW_RUNTIME_DIR}")
+    find_program(TILLBRIDGE_OBJDUMP NAMES x86_64-w64-mingw32-objdump REQUIRED)
+    set(tb_objdump "${TILLBRIDGE_OBJDUMP}")
+  endif()
+  install(CODE "
+    set(TB_EXECUTABLE \"$<TARGET_FILE:tillbridge>\")
+    set(TB_DLL_DIRS \"${tb_dll_dirs}\")
+    set(TB_OBJDUMP \"${tb_objdump}\")
+    set(TB_SYSTEM_DLLS \"${TILLBRIDGE_WINDOWS_SYSTEM_DLLS}\")")
+  install(SCRIPT ${CMAKE_CURRENT_LIST_DIR}/windows/InstallDlls.cmake)
   return()
 endif()
 

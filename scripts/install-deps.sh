@@ -7,6 +7,7 @@
 #   scripts/install-deps.sh demo    build + what the live demo uses
 #   scripts/install-deps.sh package build + what scripts/package.sh uses
 #   scripts/install-deps.sh test    build + servers, browser and tools the tests use
+#   scripts/install-deps.sh windows the Windows cross-build: mingw-w64, Wine, wixl
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,12 +38,21 @@ TEST_PKGS=(
   wixl systemd-container zstd man-db  # MSI build, booting the root, root cache, man page check
 )
 
+WINDOWS_PKGS=(
+  cmake ninja-build pkg-config doctest-dev   # the build itself (doctest is one header)
+  g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64
+  wine                                       # runs the Windows tests and the MSI
+  wixl msitools                              # builds and reads the MSI
+  file curl python3 sqlite3                  # the Wine integration tests (node: "test")
+)
+
 case "$WHAT" in
   build) WANT=("${BUILD_PKGS[@]}") ;;
   demo) WANT=("${BUILD_PKGS[@]}" "${DEMO_PKGS[@]}") ;;
   package) WANT=("${BUILD_PKGS[@]}" "${PACKAGE_PKGS[@]}") ;;
   test) WANT=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}") ;;
-  *) echo "usage: $0 [build|demo|package|test]" >&2; exit 2 ;;
+  windows) WANT=("${WINDOWS_PKGS[@]}") ;;
+  *) echo "usage: $0 [build|demo|package|test|windows]" >&2; exit 2 ;;
 esac
 
 missing=()

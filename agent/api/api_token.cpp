@@ -7,13 +7,8 @@
 #include <fstream>
 #include <sstream>
 
-#ifndef _WIN32
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#endif
-
 #include "common/digest.h"
+#include "common/platform/files.h"
 
 namespace tillbridge::agent {
 namespace {
@@ -45,31 +40,12 @@ Result<std::string> ReadToken(const std::string& path) {
 // Creates the file with owner-only permissions from the start, so the token
 // is never readable by others, even briefly. False when it already exists.
 Result<bool> CreateTokenFile(const std::string& path, const std::string& token) {
-#ifndef _WIN32
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) return false;
-    return Status::IoError("cannot create API token file " + path + ": " + std::strerror(errno));
-  }
-  const std::string line = token + "\n";
-  const ssize_t written = ::write(fd, line.data(), line.size());
-  const int sync = ::fsync(fd);
-  ::close(fd);
-  if (written != static_cast<ssize_t>(line.size()) || sync != 0) {
-    std::error_code ignored;
-    std::filesystem::remove(path, ignored);
-    return Status::IoError("cannot write API token file " + path);
+  const Status created = platform::CreateOwnerOnlyFile(path, token + "\n");
+  if (created.code() == StatusCode::kAlreadyExists) return false;
+  if (!created.ok()) {
+    return Status::IoError("cannot create API token file " + created.message());
   }
   return true;
-#else
-  if (std::filesystem::exists(path)) return false;
-  std::ofstream out(path, std::ios::binary);
-  out << token << "\n";
-  if (!out) return Status::IoError("cannot write API token file " + path);
-  std::filesystem::permissions(
-      path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-  return true;
-#endif
 }
 
 std::string LaunchSignature(const std::string& token, std::string_view expires,

@@ -3,12 +3,12 @@
 #include <Poco/Exception.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
-#include <unistd.h>
 
 #include <filesystem>
 
 #include "agent/api/api_options.h"
 #include "common/phone.h"
+#include "common/platform/files.h"
 #include "drivers/printer/printer_tap.h"
 #include "drivers/printer/printer_tap_config.h"
 #include "drivers/sql/sql_source.h"
@@ -75,7 +75,7 @@ DoctorCheck CheckPrinterTap(const LoadedConfig& config) {
       check.fix = "plug the adapter in, or correct printer.pos_port / printer.printer_port";
       return check;
     }
-    if (access(port->path.c_str(), R_OK | W_OK) != 0) {
+    if (!platform::CanReadAndWrite(port->path)) {
       check.status = Status::PermissionDenied("no read/write access to " + port->path);
       check.fix = "add the service user to the 'dialout' group";
       return check;

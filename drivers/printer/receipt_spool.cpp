@@ -3,14 +3,10 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <sstream>
 
@@ -24,48 +20,11 @@ constexpr char kMagic[] = "TBSPOOL1 ";
 constexpr std::uint64_t kCompactAfterBytes = 1024 * 1024;
 constexpr std::uint64_t kMaxRecordBytes = 16 * 1024 * 1024;
 
-std::string ErrnoText(const std::string& path) { return path + ": " + std::strerror(errno); }
-
-Status WriteAll(int fd, std::uint64_t offset, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    const ssize_t put = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
-    if (put < 0) {
-      if (errno == EINTR) continue;
-      return Status::IoError(ErrnoText(path));
-    }
-    data.remove_prefix(static_cast<std::size_t>(put));
-    offset += static_cast<std::uint64_t>(put);
-  }
-  return Status::Ok();
-}
-
-Result<std::string> ReadAt(int fd, std::uint64_t offset, std::uint64_t length,
-                           const std::string& path) {
-  std::string data(length, '\0');
-  std::uint64_t done = 0;
-  while (done < length) {
-    const ssize_t got =
-        ::pread(fd, data.data() + done, length - done, static_cast<off_t>(offset + done));
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) return Status::IoError(ErrnoText(path));
-    done += static_cast<std::uint64_t>(got);
-  }
-  return data;
-}
-
 std::string Checksum(std::string_view payload) { return Sha256Hex(payload).substr(0, 16); }
 
 std::string RecordHeader(std::uint64_t seq, std::string_view payload) {
   return std::to_string(seq) + " " + std::to_string(payload.size()) + " " + Checksum(payload) +
          "\n";
-}
-
-Status SyncDirectory(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::IoError(ErrnoText(dir));
-  ::fsync(fd);
-  ::close(fd);
-  return Status::Ok();
 }
 
 }  // namespace
@@ -164,32 +123,28 @@ Result<std::unique_ptr<ReceiptSpool>> ReceiptSpool::Open(const std::string& dir)
   std::filesystem::create_directories(dir, error);
   if (error) return Status::IoError("cannot create spool folder " + dir + ": " + error.message());
   const std::string path = (std::filesystem::path(dir) / "receipts.spool").string();
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::IoError(ErrnoText(path));
-  const off_t size = ::lseek(fd, 0, SEEK_END);
+  auto file = platform::DurableFile::Open(path, platform::DurableFile::Mode::kOpenOrCreate);
+  if (!file.ok()) return file.status();
+  auto size = (*file)->Size();
+  if (!size.ok()) return size.status();
   std::string spool_id;
   std::vector<Entry> entries;
   std::uint64_t end = 0;
   std::uint64_t last_seq = 0;
-  const auto fail = [&](Status status) {
-    ::close(fd);
-    return status;
-  };
-  if (size == 0) {
+  if (*size == 0) {
     spool_id = RandomHex(8);
     const std::string header = std::string(kMagic) + spool_id + "\n";
-    Status written = WriteAll(fd, 0, header, path);
-    if (!written.ok()) return fail(written);
-    ::fsync(fd);
-    (void)SyncDirectory(dir);
+    TB_RETURN_IF_ERROR((*file)->WriteAt(0, header));
+    TB_RETURN_IF_ERROR((*file)->Sync());
+    (void)platform::SyncDirectory(dir);
     end = header.size();
   } else {
-    auto content = ReadAt(fd, 0, static_cast<std::uint64_t>(size), path);
-    if (!content.ok()) return fail(content.status());
+    auto content = (*file)->ReadAt(0, *size);
+    if (!content.ok()) return content.status();
     const std::string& text = *content;
     const auto header_end = text.find('\n');
     if (text.rfind(kMagic, 0) != 0 || header_end == std::string::npos) {
-      return fail(Status::Corruption(path + ": not a Tillbridge receipt spool"));
+      return Status::Corruption(path + ": not a Tillbridge receipt spool");
     }
     spool_id = text.substr(sizeof(kMagic) - 1, header_end - (sizeof(kMagic) - 1));
     std::uint64_t pos = header_end + 1;
@@ -209,8 +164,7 @@ Result<std::unique_ptr<ReceiptSpool>> ReceiptSpool::Open(const std::string& dir)
         // Only the last record can be torn by a crash; anything after it
         // would mean the file was damaged some other way.
         LogWarning("printer", path + ": dropping a torn record at byte " + std::to_string(pos));
-        if (::ftruncate(fd, static_cast<off_t>(pos)) != 0)
-          return fail(Status::IoError(ErrnoText(path)));
+        TB_RETURN_IF_ERROR((*file)->Truncate(pos));
         break;
       }
       entries.push_back({seq, line_end + 1, length});
@@ -219,20 +173,21 @@ Result<std::unique_ptr<ReceiptSpool>> ReceiptSpool::Open(const std::string& dir)
     }
     end = pos < text.size() ? pos : text.size();
   }
-  return std::make_unique<ReceiptSpool>(Key(), path, fd, spool_id, std::move(entries), end,
-                                        last_seq);
+  return std::make_unique<ReceiptSpool>(Key(), path, std::move(*file), spool_id, std::move(entries),
+                                        end, last_seq);
 }
 
-ReceiptSpool::ReceiptSpool(Key /*key*/, std::string path, int fd, std::string spool_id,
+ReceiptSpool::ReceiptSpool(Key /*key*/, std::string path,
+                           std::unique_ptr<platform::DurableFile> file, std::string spool_id,
                            std::vector<Entry> entries, std::uint64_t end, std::uint64_t last_seq)
     : path_(std::move(path)),
-      fd_(fd),
+      file_(std::move(file)),
       spool_id_(std::move(spool_id)),
       entries_(std::move(entries)),
       end_(end),
       last_seq_(last_seq) {}
 
-ReceiptSpool::~ReceiptSpool() { ::close(fd_); }
+ReceiptSpool::~ReceiptSpool() = default;
 
 Result<std::uint64_t> ReceiptSpool::Append(const store::Transaction& txn) {
   const std::string payload = TransactionToSpoolJson(txn);
@@ -240,8 +195,8 @@ Result<std::uint64_t> ReceiptSpool::Append(const store::Transaction& txn) {
   const std::uint64_t seq = std::max(last_seq_, seq_floor_) + 1;
   const std::string header = RecordHeader(seq, payload);
   const std::string record = header + payload + "\n";
-  TB_RETURN_IF_ERROR(WriteAll(fd_, end_, record, path_));
-  if (::fdatasync(fd_) != 0) return Status::IoError(ErrnoText(path_));
+  TB_RETURN_IF_ERROR(file_->WriteAt(end_, record));
+  TB_RETURN_IF_ERROR(file_->Sync());
   entries_.push_back({seq, end_ + header.size(), payload.size()});
   end_ += record.size();
   last_seq_ = seq;
@@ -262,7 +217,7 @@ Result<std::vector<std::pair<std::uint64_t, store::Transaction>>> ReceiptSpool::
   std::vector<std::pair<std::uint64_t, store::Transaction>> records;
   for (const auto& entry : wanted) {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto payload = ReadAt(fd_, entry.offset, entry.length, path_);
+    auto payload = file_->ReadAt(entry.offset, entry.length);
     if (!payload.ok()) return payload.status();
     auto txn = TransactionFromSpoolJson(*payload);
     if (!txn.ok())
@@ -283,35 +238,44 @@ Status ReceiptSpool::Compact(std::uint64_t acknowledged) {
   }
   if (dead < kCompactAfterBytes) return Status::Ok();
   const std::string temp = path_ + ".tmp";
-  const int out = ::open(temp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (out < 0) return Status::IoError(ErrnoText(temp));
+  auto opened = platform::DurableFile::Open(temp, platform::DurableFile::Mode::kCreateOrTruncate);
+  if (!opened.ok()) return opened.status();
+  std::unique_ptr<platform::DurableFile> out = std::move(*opened);
   std::string header = std::string(kMagic) + spool_id_ + "\n";
   std::uint64_t pos = 0;
   std::vector<Entry> kept;
-  Status status = WriteAll(out, pos, header, temp);
+  Status status = out->WriteAt(pos, header);
   pos += header.size();
   for (std::size_t i = keep_from; status.ok() && i < entries_.size(); ++i) {
-    auto payload = ReadAt(fd_, entries_[i].offset, entries_[i].length, path_);
+    auto payload = file_->ReadAt(entries_[i].offset, entries_[i].length);
     if (!payload.ok()) {
       status = payload.status();
       break;
     }
     const std::string record_header = RecordHeader(entries_[i].seq, *payload);
-    status = WriteAll(out, pos, record_header + *payload + "\n", temp);
+    status = out->WriteAt(pos, record_header + *payload + "\n");
     kept.push_back({entries_[i].seq, pos + record_header.size(), entries_[i].length});
     pos += record_header.size() + payload->size() + 1;
   }
-  if (status.ok() && ::fsync(out) != 0) status = Status::IoError(ErrnoText(temp));
-  if (status.ok() && ::rename(temp.c_str(), path_.c_str()) != 0)
-    status = Status::IoError(ErrnoText(path_));
+  if (status.ok()) status = out->Sync();
+  if (status.ok()) {
+    // The old file is closed first: Windows cannot replace a file that is
+    // still open. The new one keeps its handle across the rename.
+    file_.reset();
+    status = platform::AtomicReplace(temp, path_);
+    if (!status.ok()) {
+      auto reopened =
+          platform::DurableFile::Open(path_, platform::DurableFile::Mode::kOpenOrCreate);
+      if (reopened.ok()) file_ = std::move(*reopened);
+    }
+  }
   if (!status.ok()) {
-    ::close(out);
-    ::unlink(temp.c_str());
+    out.reset();
+    std::error_code ignored;
+    std::filesystem::remove(temp, ignored);
     return status;
   }
-  (void)SyncDirectory(std::filesystem::path(path_).parent_path().string());
-  ::close(fd_);
-  fd_ = out;
+  file_ = std::move(out);
   entries_ = std::move(kept);
   end_ = pos;
   return Status::Ok();

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/platform/files.h"
 #include "common/status.h"
 #include "store/model.h"
 
@@ -70,12 +71,13 @@ class ReceiptSpool {
     std::uint64_t length;
   };
   // Use Open.
-  ReceiptSpool(Key key, std::string path, int fd, std::string spool_id, std::vector<Entry> entries,
-               std::uint64_t end, std::uint64_t last_seq);
+  ReceiptSpool(Key key, std::string path, std::unique_ptr<platform::DurableFile> file,
+               std::string spool_id, std::vector<Entry> entries, std::uint64_t end,
+               std::uint64_t last_seq);
 
  private:
   std::string path_;
-  int fd_;
+  std::unique_ptr<platform::DurableFile> file_;  // guarded by mutex_
   std::string spool_id_;
   mutable std::mutex mutex_;
   std::condition_variable appended_;

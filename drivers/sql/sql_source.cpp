@@ -1,11 +1,10 @@
 #include "drivers/sql/sql_source.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <thread>
 
 #include "common/log.h"
+#include "common/platform/files.h"
 #include "drivers/sql/sql_source_impl.h"
 
 namespace tillbridge::drivers {
@@ -96,9 +95,6 @@ void SqlSource::Recovered() {
 }
 
 bool SqlSource::SqliteFileReplaced() {
-#ifdef _WIN32
-  return false;  // no stable file identity; a replaced file is seen on reconnect
-#else
   const std::string& path = options_.connection_string.empty() ? options_.database : std::string();
   if (connection_.connector != SqlConnector::kSqlite || path.empty() ||
       path.rfind("file:", 0) == 0) {
@@ -106,16 +102,12 @@ bool SqlSource::SqliteFileReplaced() {
   }
   std::filesystem::path file(path);
   if (file.is_relative() && !options_.base_dir.empty()) file = options_.base_dir / file;
-  struct stat info {};
-  const std::string identity = ::stat(file.c_str(), &info) == 0
-                                   ? std::to_string(info.st_dev) + ":" + std::to_string(info.st_ino)
-                                   : std::string("missing");
+  const std::string identity = platform::FileIdentity(file.string());
   if (file_identity_.empty()) {
     file_identity_ = identity;
     return false;
   }
   return identity != file_identity_;
-#endif
 }
 
 Status SqlSource::EnsureConnected() {

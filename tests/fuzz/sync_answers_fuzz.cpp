@@ -3,7 +3,6 @@
 // first byte picks the reader. A page that parses is also applied to a real
 // store, which must accept it (bad entries are skipped, never fatal) and
 // keep its consent hash chain intact.
-#include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -11,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <random>
 #include <string>
 #include <string_view>
 
@@ -35,7 +35,7 @@ store::Store& SharedStore() {
     const std::filesystem::path base = std::filesystem::is_directory("/dev/shm")
                                            ? std::filesystem::path("/dev/shm")
                                            : std::filesystem::temp_directory_path();
-    auto path = base / ("tb-sync-fuzz-" + std::to_string(::getpid()));
+    auto path = base / ("tb-sync-fuzz-" + std::to_string(std::random_device{}()));
     std::filesystem::create_directories(path);
     std::atexit([] {
       std::error_code ignored;

@@ -516,6 +516,9 @@ TEST_CASE("the register simulator writes a demo database the demo profile reads"
 namespace tillbridge::drivers {
 namespace {
 
+// POSIX only: Windows refuses to replace a file that the agent holds open,
+// so a POS there cannot swap the database under a running agent.
+#ifndef _WIN32
 TEST_CASE("a POS file replaced on disk (restored backup) is reopened, not read stale") {
   DemoFixture f;
   REQUIRE(f.pos->RingUpSale(Basket({{"0036000291452", 1000}})).ok());
@@ -537,6 +540,7 @@ TEST_CASE("a POS file replaced on disk (restored backup) is reopened, not read s
   CHECK(events[1].pos_id == "2");
   CHECK(events[1].line_skus == std::vector<std::string>{"5901234123457"});
 }
+#endif
 
 }  // namespace
 }  // namespace tillbridge::drivers

@@ -66,7 +66,11 @@ int Run(const std::string& command, std::string* output) {
   while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) text.append(buffer.data(), n);
   const int status = pclose(pipe);
   if (output) *output = text;
+#ifdef _WIN32
+  return status;  // _pclose answers the exit code itself
+#else
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+#endif
 }
 
 int OutboxCount(store::Store& store, const std::string& type) {
