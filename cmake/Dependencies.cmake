@@ -44,16 +44,11 @@ else()
   target_include_directories(tillbridge_phonenumber SYSTEM INTERFACE ${PHONENUMBER_INCLUDE_DIR})
 endif()
 
-# The cloud client's HTTP library: cpprestsdk on Linux (the design's choice);
-# mingw-w64 cannot build it, so Windows uses Poco's HTTPSClientSession behind
-# the same interface (sync/http_transport.h).
-if(WIN32)
-  set(TILLBRIDGE_HTTP_CLIENT poco CACHE STRING "HTTP client of the cloud sync: cpprest or poco" FORCE)
-else()
-  set(TILLBRIDGE_HTTP_CLIENT cpprest CACHE STRING "HTTP client of the cloud sync: cpprest or poco")
-endif()
-set_property(CACHE TILLBRIDGE_HTTP_CLIENT PROPERTY STRINGS cpprest poco)
-if(TILLBRIDGE_HTTP_CLIENT STREQUAL "cpprest" OR NOT WIN32)
+# The cloud client's HTTP library: cpprestsdk on Linux (the design's choice;
+# sync/sources.cmake also builds the Poco transport there for its tests).
+# mingw-w64 cannot build cpprestsdk, so Windows uses Poco's
+# HTTPSClientSession behind the same interface (sync/http_transport.h).
+if(NOT WIN32)
   find_package(cpprestsdk REQUIRED)
 endif()
 

@@ -33,7 +33,10 @@ void SizeThreadPool() {
   });
 }
 
-std::string DescribeFailure(const std::string& what) {
+// `timed_out` is cpprestsdk's error code; its text alone ("Failed to read
+// HTTP status line") does not say that the time limit ended the request.
+std::string DescribeFailure(const std::string& what, bool timed_out = false) {
+  if (timed_out) return "timed out: " + what;
   const std::string lower = Lower(what);
   if (lower.find("certificate") != std::string::npos || lower.find("ssl") != std::string::npos ||
       lower.find("handshake") != std::string::npos) {
@@ -78,7 +81,13 @@ Result<std::unique_ptr<HttpTransport>> HttpTransport::Create(const EndpointOptio
       // environment; only the configured proxy is used.
       config.set_proxy(web::web_proxy(web::web_proxy::disabled));
     } else {
-      config.set_proxy(web::web_proxy(web::uri(endpoint.proxy)));
+      const web::uri proxy(endpoint.proxy);
+      // cpprestsdk would take a proxy without a host and fail on every send.
+      if (proxy.host().empty()) {
+        return Status::InvalidArgument("cannot use proxy '" + endpoint.proxy +
+                                       "': it names no host");
+      }
+      config.set_proxy(web::web_proxy(proxy));
     }
     if (!endpoint.ca_file.empty()) {
       const std::string ca_file = endpoint.ca_file;
@@ -119,7 +128,8 @@ Result<HttpResponse> HttpTransport::Send(const HttpRequest& request) {
     return Status::Unavailable("cancelled");
   } catch (const http::http_exception& error) {
     if (impl_->cancelled.load()) return Status::Unavailable("cancelled");
-    return Status::Unavailable(DescribeFailure(error.what()));
+    return Status::Unavailable(
+        DescribeFailure(error.what(), error.error_code() == std::errc::timed_out));
   } catch (const std::exception& error) {
     return Status::Unavailable(DescribeFailure(error.what()));
   }

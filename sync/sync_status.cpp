@@ -43,6 +43,9 @@ bool SyncStatus::Due(std::chrono::steady_clock::time_point& last) {
 
 void SyncStatus::SetState(std::string_view destination, std::string_view state,
                           std::string_view error) {
+  // Two threads changing the state must write it to the store in the order
+  // they changed it in memory, or the store keeps the older state for good.
+  std::lock_guard ordered(state_write_mutex_);
   std::vector<std::pair<std::string, std::string>> writes;
   {
     std::lock_guard lock(mutex_);

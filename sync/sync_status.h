@@ -68,6 +68,8 @@ class SyncStatus {
   store::Store& store_;
   const Clock& clock_;
   mutable std::mutex mutex_;
+  // Held across a state change and its store writes; taken before mutex_.
+  std::mutex state_write_mutex_;
   SyncSnapshot snapshot_;                                       // guarded by mutex_
   std::chrono::steady_clock::time_point last_push_write_{};     // guarded by mutex_
   std::chrono::steady_clock::time_point last_pull_write_{};     // guarded by mutex_

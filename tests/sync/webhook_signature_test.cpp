@@ -28,9 +28,18 @@ std::string OpensslHmac(const std::string& key, const std::string& data) {
   return out.substr(0, out.find(' '));
 }
 
+// The reference is the openssl command, which a Windows machine lacks; the
+// Linux build runs this check on the same code.
+#ifdef _WIN32
+constexpr bool kHaveOpensslCommand = false;
+#else
+constexpr bool kHaveOpensslCommand = true;
+#endif
+
 }  // namespace
 
-TEST_CASE("the webhook signature is HMAC-SHA256 over '<timestamp>.<body>'") {
+TEST_CASE("the webhook signature is HMAC-SHA256 over '<timestamp>.<body>'" *
+          doctest::skip(!kHaveOpensslCommand)) {
   const std::string secret = "whsec-0123456789abcdef";
   const std::string body =
       R"({"id":"abc","type":"transaction.completed","payload":{"total_minor":1250}})";
