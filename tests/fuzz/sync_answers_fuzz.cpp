@@ -30,29 +30,41 @@ using namespace tillbridge;
 
 // One store for the whole run, in a temporary folder removed at exit (in
 // memory-backed /dev/shm where there is one: every page commits with fsync).
-store::Store& SharedStore() {
-  static const std::filesystem::path dir = [] {
+// One object owns both, so the store is closed before its folder goes and
+// nothing is used after its destructor ran.
+class SharedStoreHolder {
+ public:
+  SharedStoreHolder() {
     const std::filesystem::path base = std::filesystem::is_directory("/dev/shm")
                                            ? std::filesystem::path("/dev/shm")
                                            : std::filesystem::temp_directory_path();
-    auto path = base / ("tb-sync-fuzz-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(path);
-    std::atexit([] {
-      std::error_code ignored;
-      std::filesystem::remove_all(dir, ignored);
-    });
-    return path;
-  }();
-  static std::unique_ptr<store::Store> shared = [] {
+    dir_ = base / ("tb-sync-fuzz-" + std::to_string(std::random_device{}()));
+    std::filesystem::create_directories(dir_);
     store::StoreOptions options;
-    options.path = (dir / "agent.db").string();
+    options.path = (dir_ / "agent.db").string();
     options.store_id = "store-1";
     options.terminal_id = "lane-1";
     auto opened = store::Store::Open(options);
     if (!opened.ok()) Fail("cannot open the store: " + opened.status().ToString());
-    return std::move(opened).value();
-  }();
-  return *shared;
+    store_ = std::move(opened).value();
+  }
+  ~SharedStoreHolder() {
+    store_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  SharedStoreHolder(const SharedStoreHolder&) = delete;
+  SharedStoreHolder& operator=(const SharedStoreHolder&) = delete;
+  store::Store& store() { return *store_; }
+
+ private:
+  std::filesystem::path dir_;
+  std::unique_ptr<store::Store> store_;
+};
+
+store::Store& SharedStore() {
+  static SharedStoreHolder holder;
+  return holder.store();
 }
 
 void CheckPage(std::string_view body) {
