@@ -14,7 +14,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 
 rc=0
-scripts/windows/unpack-deps.sh || rc=$?
+unpacked="$(scripts/windows/unpack-deps.sh 2>&1)" || rc=$?
+[ "$rc" -eq 3 ] || echo "$unpacked"
 if [ "$rc" -eq 3 ]; then
   echo "windows: SKIPPED the Windows stage: it needs the dependency prefix" \
        "(../shared/windows-deps/tillbridge-mingw-deps-v1.tar.xz, or one built with" \
