@@ -309,7 +309,7 @@ fi
 
 # --- A restart sends nothing twice -------------------------------------------
 stop_agent
-check "the agent stopped cleanly" grep -q "stopp" "$OUT/agent.out"
+check "the agent stopped cleanly on Ctrl-C" grep -q "tillbridge.agent: stopped" "$OUT/agent.out"
 "$SIM_BIN" --db "$OUT/pos.db" --count 4 --rate 600/min --seed 6 --complete-after 1 --quiet \
   >>"$OUT/register.log" 2>&1
 start_agent
