@@ -51,6 +51,13 @@ std::string TransactionEventJson(const EventEnvelope& envelope, const Transactio
   payload->set("subtotal_minor", txn.subtotal_minor);
   payload->set("tax_minor", txn.tax_minor);
   payload->set("total_minor", txn.total_minor);
+  payload->set("tip_minor", txn.tip_minor);
+  payload->set("line_prices_include_tax", txn.line_prices_include_tax);
+  if (txn.refund_of.empty()) {
+    payload->set("refund_of", Poco::Dynamic::Var());
+  } else {
+    payload->set("refund_of", txn.refund_of);
+  }
   payload->set("cashier", txn.cashier);
   Object::Ptr customer = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
   if (txn.customer_phone.empty()) {

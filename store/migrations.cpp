@@ -183,6 +183,12 @@ CREATE TABLE coupon_redemptions (
 );
 CREATE INDEX coupon_redemptions_code ON coupon_redemptions (code);
 )sql",
+      // 4 -> 5: tips and the sale a refund returns, as POS databases report
+      // them.
+      R"sql(
+ALTER TABLE transactions ADD COLUMN tip_minor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE transactions ADD COLUMN refund_of TEXT;
+)sql",
   };
   return steps;
 }

@@ -55,6 +55,14 @@ struct Transaction {
   std::vector<TransactionLine> lines;
   std::vector<Payment> payments;
   std::string receipt_text;  // masked receipt text (printer tap), may be empty
+  // Gratuity, not part of total_minor (a tip is not revenue).
+  std::int64_t tip_minor = 0;
+  // Refunds: the POS id of the sale refunded, when the POS links them.
+  std::string refund_of;
+  // Whether lines[].unit_price_minor / total_minor include tax (European
+  // POS) or not (tax added at the bottom). subtotal_minor is always before
+  // tax and total_minor always after it.
+  bool line_prices_include_tax = false;
 };
 
 enum class ConsentPurpose { kTransactional, kMarketing };

@@ -117,6 +117,7 @@ const ProfileFields* FieldsFor(std::string_view section) {
   if (section == "lines") return &LineFields();
   if (section == "payments") return &PaymentFields();
   if (section == "coupons") return &CouponFields();
+  if (section == "held") return &HeldFields();
   return nullptr;
 }
 
@@ -125,6 +126,7 @@ ProfileQuery* QueryFor(PosProfile& profile, std::string_view section) {
   if (section == "lines") return &profile.lines;
   if (section == "payments") return &profile.payments;
   if (section == "coupons") return &profile.coupons;
+  if (section == "held") return &profile.held;
   return nullptr;
 }
 
@@ -193,7 +195,8 @@ std::optional<PosState> PosProfile::MapState(std::string_view raw) const {
 const ProfileFields& SalesFields() {
   static const ProfileFields fields{{"id", "state", "occurred_at"},
                                     {"pos_id", "total", "subtotal", "tax", "cashier",
-                                     "customer_phone", "currency", "coupon_codes", "updated_at"}};
+                                     "customer_phone", "currency", "coupon_codes", "updated_at",
+                                     "tip", "refund_of", "cursor"}};
   return fields;
 }
 
@@ -210,6 +213,12 @@ const ProfileFields& PaymentFields() {
 
 const ProfileFields& CouponFields() {
   static const ProfileFields fields{{"sale_id", "code"}, {}};
+  return fields;
+}
+
+const ProfileFields& HeldFields() {
+  static const ProfileFields fields{
+      {"id"}, {"occurred_at", "total", "tax", "currency", "cashier", "customer_phone"}};
   return fields;
 }
 
@@ -262,10 +271,26 @@ Result<PosProfile> ParsePosProfile(std::string_view text, std::string_view origi
         else
           return Status::InvalidArgument(where(entry) + "times must be 'local' or 'utc', got '" +
                                          entry.value + "'");
+      } else if (entry.key == "prices") {
+        const std::string value = Lower(entry.value);
+        if (value != "net" && value != "gross") {
+          return Status::InvalidArgument(
+              where(entry) + "prices must be 'net' (tax is added on top of the line prices) or "
+                             "'gross' (line prices include tax), got '" +
+              entry.value + "'");
+        }
+        profile.prices_include_tax = value == "gross";
+      } else if (entry.key == "tip_in_total") {
+        const std::string value = Lower(entry.value);
+        if (value != "yes" && value != "no" && value != "true" && value != "false") {
+          return Status::InvalidArgument(where(entry) + "tip_in_total must be 'yes' or 'no', got '" +
+                                         entry.value + "'");
+        }
+        profile.tip_in_total = value == "yes" || value == "true";
       } else {
-        return Status::InvalidArgument(
-            where(entry) + "unknown key '" + entry.key +
-            "' in [profile] (known: name, description, connector, amounts, times)");
+        return Status::InvalidArgument(where(entry) + "unknown key '" + entry.key +
+                                       "' in [profile] (known: name, description, connector, "
+                                       "amounts, times, prices, tip_in_total)");
       }
     } else if (section == "requires") {
       if (!IsQualifiedName(entry.key)) {
@@ -309,6 +334,17 @@ Result<PosProfile> ParsePosProfile(std::string_view text, std::string_view origi
         profile.integer_ids = value == "integer";
         continue;
       }
+      if (section == "sales" && entry.key == "cursor_type") {
+        const std::string value = Lower(entry.value);
+        if (value != "integer" && value != "text" && value != "timestamp") {
+          return Status::InvalidArgument(where(entry) +
+                                         "cursor_type must be 'timestamp', 'integer' or 'text', "
+                                         "got '" +
+                                         entry.value + "'");
+        }
+        profile.integer_cursor = value == "integer";
+        continue;
+      }
       const bool known =
           std::count(fields->required.begin(), fields->required.end(), entry.key) +
               std::count(fields->optional.begin(), fields->optional.end(), entry.key) >
@@ -316,7 +352,7 @@ Result<PosProfile> ParsePosProfile(std::string_view text, std::string_view origi
       if (!known) {
         std::vector<std::string> all = fields->required;
         all.insert(all.end(), fields->optional.begin(), fields->optional.end());
-        if (section == "sales") all.insert(all.begin(), "id_type");
+        if (section == "sales") all.insert(all.begin(), {"id_type", "cursor_type"});
         return Status::InvalidArgument(where(entry) + "unknown field '" + entry.key + "' in [" +
                                        section + "] (known: query, " + Join(all) + ")");
       }
@@ -330,13 +366,13 @@ Result<PosProfile> ParsePosProfile(std::string_view text, std::string_view origi
     } else {
       return Status::InvalidArgument(where(entry) + "unknown section [" + section +
                                      "] (known: profile, requires, sales, lines, payments, "
-                                     "coupons, states)");
+                                     "coupons, held, states)");
     }
   }
 
   // Required fields that are not mapped are read from a column of the same
   // name, so a query that aliases its columns needs no mapping at all.
-  for (const char* section : {"sales", "lines", "payments", "coupons"}) {
+  for (const char* section : {"sales", "lines", "payments", "coupons", "held"}) {
     ProfileQuery* query = QueryFor(profile, section);
     for (const auto& field : FieldsFor(section)->required) {
       query->columns.emplace(field, field);

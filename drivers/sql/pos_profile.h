@@ -47,21 +47,36 @@ struct PosProfile {
   std::optional<SqlConnector> connector;
   AmountUnit amounts = AmountUnit::kMajor;
   TimeBasis times = TimeBasis::kLocal;
+  // [profile] prices: whether line prices include tax (gross) or tax is
+  // added on top (net). Decides which of total / subtotal is computed.
+  bool prices_include_tax = false;
+  // [profile] tip_in_total: whether the POS's total includes the tip; the
+  // agent reports totals without it.
+  bool tip_in_total = false;
   // [sales] id_type: integer ids are bound as integers and take part in gap
   // detection; text ids are compared as the database orders them.
   bool integer_ids = true;
+  // [sales] cursor_type: how the cursor column's values are bound (integer,
+  // or text for timestamps, UUID-free sequences and anything else).
+  bool integer_cursor = false;
   // Tables and columns that must exist (checked by doctor), in file order.
   std::vector<std::pair<std::string, std::vector<std::string>>> requires_columns;
   ProfileQuery sales;
   ProfileQuery lines;
   ProfileQuery payments;
   ProfileQuery coupons;  // sql empty: the POS records no coupons
+  // Held baskets kept in a table of their own (sql empty: held sales are
+  // rows of the sales query with state `held`).
+  ProfileQuery held;
   // Raw state value (lower-cased, trimmed) -> state. Empty: the sales query
   // returns canonical state words.
   std::map<std::string, PosState> state_values;
 
   // Maps a raw state value read from the POS; nullopt for an unknown value.
   std::optional<PosState> MapState(std::string_view raw) const;
+  // New sales are found by a cursor column (a timestamp or any growing
+  // value) plus the id, instead of by an increasing id.
+  bool HasCursorColumn() const { return sales.Has("cursor"); }
 };
 
 // The fields each query may map, required ones first. Used by the parser,
@@ -74,6 +89,7 @@ const ProfileFields& SalesFields();
 const ProfileFields& LineFields();
 const ProfileFields& PaymentFields();
 const ProfileFields& CouponFields();
+const ProfileFields& HeldFields();
 
 // Parses profile text. Every error names `origin`, the line and the key.
 Result<PosProfile> ParsePosProfile(std::string_view text, std::string_view origin);

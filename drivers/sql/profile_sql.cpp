@@ -24,6 +24,15 @@ int IndexOf(const std::vector<std::string>& fields, const std::string& field) {
 ProfileSql::ProfileSql(const PosProfile& profile, const PosDatabase& db)
     : profile_(profile), db_(db) {
   sales_fields_ = MappedFields(profile.sales, SalesFields());
+  range_fields_ = SalesFields().required;
+  if (profile.HasCursorColumn()) {
+    // Right after the required fields, so the window re-read's rows (a
+    // prefix of the full row) carry it at the same position.
+    std::erase(sales_fields_, std::string("cursor"));
+    sales_fields_.insert(sales_fields_.begin() + static_cast<long>(range_fields_.size()), "cursor");
+    range_fields_.push_back("cursor");
+  }
+  held_fields_ = MappedFields(profile.held, HeldFields());
   detail_fields_[DetailKind::kLines] = MappedFields(profile.lines, LineFields());
   detail_fields_[DetailKind::kPayments] = MappedFields(profile.payments, PaymentFields());
   detail_fields_[DetailKind::kCoupons] = MappedFields(profile.coupons, CouponFields());
@@ -53,21 +62,39 @@ std::string ProfileSql::Select(const ProfileQuery& query,
   return sql;
 }
 
+std::string ProfileSql::OrderKey(bool descending) const {
+  const std::string direction = descending ? " DESC" : "";
+  const std::string id = "h." + profile_.sales.Column("id") + direction;
+  if (!profile_.HasCursorColumn()) return id;
+  return "h." + profile_.sales.Column("cursor") + direction + ", " + id;
+}
+
 std::string ProfileSql::SalesAfter(bool after, int limit) const {
   const std::string id = "h." + profile_.sales.Column("id");
   std::string sql = Select(profile_.sales, sales_fields_);
-  if (after) sql += " WHERE " + id + " > " + db_.Placeholder(1);
-  return sql + " ORDER BY " + id + " LIMIT " + std::to_string(limit);
+  if (after && profile_.HasCursorColumn()) {
+    const std::string cursor = "h." + profile_.sales.Column("cursor");
+    sql += " WHERE (" + cursor + " > " + db_.Placeholder(1) + " OR (" + cursor + " = " +
+           db_.Placeholder(2) + " AND " + id + " > " + db_.Placeholder(3) + "))";
+  } else if (after) {
+    sql += " WHERE " + id + " > " + db_.Placeholder(1);
+  } else if (profile_.HasCursorColumn()) {
+    sql += " WHERE h." + profile_.sales.Column("cursor") + " IS NOT NULL";
+  }
+  return sql + " ORDER BY " + OrderKey(false) + " LIMIT " + std::to_string(limit);
 }
 
 std::string ProfileSql::SalesRange() const {
-  const std::string id = "h." + profile_.sales.Column("id");
   // Only the fields that decide a change: re-reading the window every
   // second must stay cheap; headers of changed sales are read by id.
-  return Select(profile_.sales, SalesFields().required) + " WHERE " + id +
-         " >= " + db_.Placeholder(1) + " AND " + id + " <= " + db_.Placeholder(2) + " ORDER BY " +
-         id;
+  const std::string key = "h." + profile_.sales.Column(profile_.HasCursorColumn() ? "cursor" : "id");
+  return Select(profile_.sales, range_fields_) + " WHERE " + key + " >= " + db_.Placeholder(1) +
+         " AND " + key + " <= " + db_.Placeholder(2) + " ORDER BY " + OrderKey(false);
 }
+
+std::string ProfileSql::HeldAll() const { return Select(profile_.held, held_fields_); }
+
+int ProfileSql::HeldIndex(const std::string& field) const { return IndexOf(held_fields_, field); }
 
 std::string ProfileSql::SalesById() const {
   return Select(profile_.sales, sales_fields_) + " WHERE h." + profile_.sales.Column("id") + " = " +
@@ -75,8 +102,11 @@ std::string ProfileSql::SalesById() const {
 }
 
 std::string ProfileSql::SalesNewest(int limit) const {
-  return Select(profile_.sales, sales_fields_) + " ORDER BY h." + profile_.sales.Column("id") +
-         " DESC LIMIT " + std::to_string(limit);
+  std::string sql = Select(profile_.sales, sales_fields_);
+  if (profile_.HasCursorColumn()) {
+    sql += " WHERE h." + profile_.sales.Column("cursor") + " IS NOT NULL";
+  }
+  return sql + " ORDER BY " + OrderKey(true) + " LIMIT " + std::to_string(limit);
 }
 
 std::string ProfileSql::DetailRange(DetailKind kind) const {

@@ -25,10 +25,17 @@ class ProfileSql {
   ProfileSql(const PosProfile& profile, const PosDatabase& db);
 
   // Sales with id > param 1 (or all, when `after` is false), ascending.
+  // With a cursor column: sales after (cursor, id) = (param 1 = param 2,
+  // param 3), in (cursor, id) order.
   std::string SalesAfter(bool after, int limit) const;
-  // Sales with param 1 <= id <= param 2, ascending; only the required
-  // fields (a prefix of the full row).
+  // Sales with param 1 <= id <= param 2 (with a cursor column: param 1 <=
+  // cursor <= param 2), ascending; only the required fields and the cursor
+  // column (a prefix of the full row).
   std::string SalesRange() const;
+  // Every row of the [held] query.
+  std::string HeldAll() const;
+  // Column position of `field` in HeldAll's rows; -1 when not mapped.
+  int HeldIndex(const std::string& field) const;
   // The sale with id = param 1.
   std::string SalesById() const;
   // The newest `limit` sales, descending.
@@ -43,6 +50,7 @@ class ProfileSql {
   bool HasDetail(DetailKind kind) const { return !QueryOf(kind).sql.empty(); }
   const ProfileQuery& QueryOf(DetailKind kind) const;
   const std::vector<std::string>& SalesFieldList() const { return sales_fields_; }
+  const std::vector<std::string>& HeldFieldList() const { return held_fields_; }
   const std::vector<std::string>& DetailFieldList(DetailKind kind) const {
     return detail_fields_.at(kind);
   }
@@ -53,10 +61,14 @@ class ProfileSql {
 
  private:
   std::string Select(const ProfileQuery& query, const std::vector<std::string>& fields) const;
+  // ORDER BY terms of the sales key: id, or cursor column then id.
+  std::string OrderKey(bool descending) const;
 
   const PosProfile& profile_;
   const PosDatabase& db_;
   std::vector<std::string> sales_fields_;
+  std::vector<std::string> range_fields_;
+  std::vector<std::string> held_fields_;
   std::map<DetailKind, std::vector<std::string>> detail_fields_;
 };
 

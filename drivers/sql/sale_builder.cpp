@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <optional>
 
 #include "common/log.h"
 #include "drivers/sql/pos_values.h"
@@ -48,6 +49,19 @@ struct Parser {
     LogWarning(kLog, "source '" + context.source + "': sale " + event.id + ": " + what);
   }
 
+  // E.164, or empty (with a warning) when the POS's text is not a usable
+  // number; the record is kept either way.
+  std::string Phone(const SqlRow& row, int index) const {
+    if (!Present(row, index)) return "";
+    const std::string raw = Trim(Text(row, index));
+    auto e164 = context.phone.Normalize(raw);
+    if (e164.ok()) return *e164;
+    // Masked by the logging facade too.
+    Warn("customer phone " + MaskPhone(raw) + " is not usable (" + e164.status().message() +
+         "); recording it without a phone");
+    return "";
+  }
+
   std::int64_t Money(const SqlRow& row, int index, std::string_view field) const {
     if (!Present(row, index)) return 0;
     auto value = ParseScaledDecimal(*row[index], money_scale);
@@ -58,6 +72,20 @@ struct Parser {
     return *value;
   }
 };
+
+std::string CurrencyOf(const BuildContext& context, const PendingEvent& event, const SqlRow& row,
+                       int index) {
+  if (!Present(row, index)) return context.default_currency;
+  const std::string code = Trim(Text(row, index));
+  const bool valid = code.size() == 3 && std::isupper(static_cast<unsigned char>(code[0])) &&
+                     std::isupper(static_cast<unsigned char>(code[1])) &&
+                     std::isupper(static_cast<unsigned char>(code[2]));
+  if (valid) return code;
+  LogWarning(kLog, "source '" + context.source + "': sale " + event.id + ": currency '" +
+                       code.substr(0, 20) + "' is not an ISO 4217 code; using " +
+                       context.default_currency);
+  return context.default_currency;
+}
 
 }  // namespace
 
@@ -96,20 +124,7 @@ store::Transaction BuildTransaction(const BuildContext& context, const PendingEv
       break;
   }
 
-  txn.currency = context.default_currency;
-  if (Present(header, sql.SalesIndex("currency"))) {
-    const std::string code = Trim(Text(header, sql.SalesIndex("currency")));
-    const bool valid = code.size() == 3 && std::isupper(static_cast<unsigned char>(code[0])) &&
-                       std::isupper(static_cast<unsigned char>(code[1])) &&
-                       std::isupper(static_cast<unsigned char>(code[2]));
-    if (valid) {
-      txn.currency = code;
-    } else {
-      LogWarning(kLog, "source '" + context.source + "': sale " + event.id + ": currency '" +
-                           code.substr(0, 20) + "' is not an ISO 4217 code; using " +
-                           context.default_currency);
-    }
-  }
+  txn.currency = CurrencyOf(context, event, header, sql.SalesIndex("currency"));
   const Parser parse{
       context, event,
       context.profile.amounts == AmountUnit::kMajor ? CurrencyExponent(txn.currency) : 0};
@@ -141,17 +156,7 @@ store::Transaction BuildTransaction(const BuildContext& context, const PendingEv
   txn.occurred_at = occurred;
 
   txn.cashier = Trim(Text(header, sql.SalesIndex("cashier")));
-  if (Present(header, sql.SalesIndex("customer_phone"))) {
-    const std::string raw = Trim(Text(header, sql.SalesIndex("customer_phone")));
-    auto e164 = context.phone.Normalize(raw);
-    if (e164.ok()) {
-      txn.customer_phone = *e164;
-    } else {
-      // Masked by the logging facade; the sale is kept without a phone.
-      parse.Warn("customer phone " + MaskPhone(raw) + " is not usable (" + e164.status().message() +
-                 "); recording the sale without a phone");
-    }
-  }
+  txn.customer_phone = parse.Phone(header, sql.SalesIndex("customer_phone"));
 
   if (Present(header, sql.SalesIndex("coupon_codes"))) {
     const std::string codes = Text(header, sql.SalesIndex("coupon_codes"));
@@ -215,13 +220,30 @@ store::Transaction BuildTransaction(const BuildContext& context, const PendingEv
     }
   }
 
-  txn.subtotal_minor = Present(header, sql.SalesIndex("subtotal"))
-                           ? parse.Money(header, sql.SalesIndex("subtotal"), "subtotal")
-                           : line_sum;
   txn.tax_minor = parse.Money(header, sql.SalesIndex("tax"), "tax");
-  txn.total_minor = Present(header, sql.SalesIndex("total"))
-                        ? parse.Money(header, sql.SalesIndex("total"), "total")
-                        : txn.subtotal_minor + txn.tax_minor;
+  txn.tip_minor = parse.Money(header, sql.SalesIndex("tip"), "tip");
+  txn.line_prices_include_tax = context.profile.prices_include_tax;
+  const bool has_subtotal = Present(header, sql.SalesIndex("subtotal"));
+  const bool has_total = Present(header, sql.SalesIndex("total"));
+  std::optional<std::int64_t> pos_total;
+  if (has_total) {
+    pos_total = parse.Money(header, sql.SalesIndex("total"), "total");
+    // A tip is money for the staff, not a sale: totals are reported without it.
+    if (context.profile.tip_in_total) *pos_total -= txn.tip_minor;
+  }
+  if (context.profile.prices_include_tax) {
+    // Gross line prices: the lines add up to the total, the tax is inside it.
+    txn.total_minor = pos_total ? *pos_total : line_sum;
+    txn.subtotal_minor = has_subtotal ? parse.Money(header, sql.SalesIndex("subtotal"), "subtotal")
+                                      : txn.total_minor - txn.tax_minor;
+  } else {
+    txn.subtotal_minor =
+        has_subtotal ? parse.Money(header, sql.SalesIndex("subtotal"), "subtotal") : line_sum;
+    txn.total_minor = pos_total ? *pos_total : txn.subtotal_minor + txn.tax_minor;
+  }
+  if (Present(header, sql.SalesIndex("refund_of"))) {
+    txn.refund_of = Trim(Text(header, sql.SalesIndex("refund_of")));
+  }
 
   // Refunds are reported as money going back to the customer (negative),
   // whichever sign the POS stores them with.
@@ -229,12 +251,47 @@ store::Transaction BuildTransaction(const BuildContext& context, const PendingEv
     txn.total_minor = -txn.total_minor;
     txn.subtotal_minor = -txn.subtotal_minor;
     txn.tax_minor = -txn.tax_minor;
+    txn.tip_minor = -std::llabs(txn.tip_minor);
     for (auto& line : txn.lines) {
       line.quantity_milli = -std::llabs(line.quantity_milli);
       line.total_minor = -std::llabs(line.total_minor);
     }
     for (auto& payment : txn.payments) payment.amount_minor = -std::llabs(payment.amount_minor);
   }
+  return txn;
+}
+
+}  // namespace tillbridge::drivers
+
+namespace tillbridge::drivers {
+
+std::string HeldBasketPosId(std::string_view basket_id) {
+  return "held:" + std::string(basket_id);
+}
+
+store::Transaction BuildHeldBasket(const BuildContext& context, const std::string& basket_id,
+                                   const SqlRow& row, UnixMillis held_since, UnixMillis now) {
+  const ProfileSql& sql = context.sql;
+  PendingEvent event;
+  event.id = "in [held] " + basket_id;
+  event.kind = EmittedKind::kAbandoned;
+  store::Transaction txn;
+  txn.source = context.source;
+  txn.pos_id = HeldBasketPosId(basket_id);
+  txn.revision = 1;
+  txn.kind = store::TransactionKind::kAbandoned;
+  txn.occurred_at = std::min<UnixMillis>(held_since + context.abandon_after_ms, now);
+  txn.currency = CurrencyOf(context, event, row, sql.HeldIndex("currency"));
+  const Parser parse{
+      context, event,
+      context.profile.amounts == AmountUnit::kMajor ? CurrencyExponent(txn.currency) : 0};
+  txn.cashier = Trim(Text(row, sql.HeldIndex("cashier")));
+  txn.customer_phone = parse.Phone(row, sql.HeldIndex("customer_phone"));
+  txn.tax_minor = parse.Money(row, sql.HeldIndex("tax"), "tax");
+  txn.total_minor = parse.Money(row, sql.HeldIndex("total"), "total");
+  txn.line_prices_include_tax = context.profile.prices_include_tax;
+  // The basket's lines are not readable: only its totals are reported.
+  txn.subtotal_minor = txn.total_minor - txn.tax_minor;
   return txn;
 }
 

@@ -53,4 +53,14 @@ Result<UnixMillis> PosTimeToUtc(const BuildContext& context, std::string_view te
 store::Transaction BuildTransaction(const BuildContext& context, const PendingEvent& event,
                                     const SaleDetails& details, UnixMillis now);
 
+// The pos_id of a basket from a [held] query: "held:<basket id>", so it can
+// never be taken for a sale with the same number.
+std::string HeldBasketPosId(std::string_view basket_id);
+
+// The basket.abandoned record of a basket read by the [held] query (`row`
+// as ProfileSql::HeldAll returns it). It carries the basket's total, tax,
+// cashier and phone, and no lines.
+store::Transaction BuildHeldBasket(const BuildContext& context, const std::string& basket_id,
+                                   const SqlRow& row, UnixMillis held_since, UnixMillis now);
+
 }  // namespace tillbridge::drivers

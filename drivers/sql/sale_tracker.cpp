@@ -73,10 +73,28 @@ std::vector<std::string_view> Split(std::string_view text, char separator) {
 bool ValidState(char c) { return c == 'C' || c == 'R' || c == 'V' || c == 'H' || c == 'I'; }
 bool ValidKind(char c) { return c == '-' || c == 'S' || c == 'R' || c == 'V' || c == 'A'; }
 
+// "<id>" or "<id>~<cursor column value>"; both parts %-escaped, so '~'
+// cannot occur inside them.
+bool DecodeKey(std::string_view text, std::string& id, std::string& sequence) {
+  const size_t tilde = text.find('~');
+  auto decoded = Unescape(text.substr(0, tilde));
+  if (!decoded || decoded->empty()) return false;
+  id = std::move(*decoded);
+  sequence.clear();
+  if (tilde == std::string_view::npos) return true;
+  auto value = Unescape(text.substr(tilde + 1));
+  if (!value || value->empty()) return false;
+  sequence = std::move(*value);
+  return true;
+}
+
+std::string EncodeList(const std::vector<TrackedSale>& sales);
+
 // Entry: "<id>" for the common case (completed, sale emitted, revision 1),
 // else "<id>:<state><kind><revision>[@<since>]".
 std::string EncodeEntry(const TrackedSale& sale) {
   std::string out = Escape(sale.id);
+  if (!sale.sequence.empty()) out += "~" + Escape(sale.sequence);
   if (sale.state == PosState::kCompleted && sale.last == EmittedKind::kSale && sale.revision == 1 &&
       sale.since == 0) {
     return out;
@@ -95,9 +113,7 @@ std::string EncodeEntry(const TrackedSale& sale) {
 std::optional<TrackedSale> DecodeEntry(std::string_view text) {
   TrackedSale sale;
   const size_t colon = text.find(':');
-  auto id = Unescape(text.substr(0, colon));
-  if (!id || id->empty()) return std::nullopt;
-  sale.id = std::move(*id);
+  if (!DecodeKey(text.substr(0, colon), sale.id, sale.sequence)) return std::nullopt;
   if (colon == std::string_view::npos) {
     sale.state = PosState::kCompleted;
     sale.last = EmittedKind::kSale;
@@ -121,6 +137,15 @@ std::optional<TrackedSale> DecodeEntry(std::string_view text) {
   return sale;
 }
 
+std::string EncodeList(const std::vector<TrackedSale>& sales) {
+  std::string out;
+  for (size_t i = 0; i < sales.size(); ++i) {
+    if (i > 0) out += ',';
+    out += EncodeEntry(sales[i]);
+  }
+  return out;
+}
+
 }  // namespace
 
 TrackedSale* SourceCursor::Find(std::string_view id) {
@@ -136,20 +161,23 @@ std::string EncodeCursor(const SourceCursor& cursor) {
   if (!cursor.started) return "";
   std::string out(kMagic);
   out += ";hw=" + Escape(cursor.high_water);
-  out += ";w=";
-  for (size_t i = 0; i < cursor.window.size(); ++i) {
-    if (i > 0) out += ',';
-    out += EncodeEntry(cursor.window[i]);
-  }
-  out += ";h=";
-  for (size_t i = 0; i < cursor.held.size(); ++i) {
-    if (i > 0) out += ',';
-    out += EncodeEntry(cursor.held[i]);
-  }
+  if (!cursor.high_water_sequence.empty()) out += "~" + Escape(cursor.high_water_sequence);
+  out += ";w=" + EncodeList(cursor.window);
+  out += ";h=" + EncodeList(cursor.held);
   out += ";g=";
   for (size_t i = 0; i < cursor.gaps.size(); ++i) {
     if (i > 0) out += ',';
     out += Escape(cursor.gaps[i].first) + "@" + std::to_string(cursor.gaps[i].second);
+  }
+  // Written only when used, so cursors of id-ordered profiles keep the
+  // five-part form that earlier versions wrote and read.
+  if (!cursor.marks.empty() || !cursor.baskets.empty()) {
+    out += ";m=";
+    for (size_t i = 0; i < cursor.marks.size(); ++i) {
+      if (i > 0) out += ',';
+      out += std::to_string(cursor.marks[i].first) + "@" + Escape(cursor.marks[i].second);
+    }
+    out += ";b=" + EncodeList(cursor.baskets);
   }
   return out;
 }
@@ -163,19 +191,35 @@ Result<SourceCursor> DecodeCursor(std::string_view text) {
                                    " is not a POS database cursor (" + why + ")");
   };
   const auto parts = Split(text, ';');
-  if (parts.size() != 5 || parts[0] != kMagic) return bad("unknown format or version");
+  if ((parts.size() != 5 && parts.size() != 7) || parts[0] != kMagic) {
+    return bad("unknown format or version");
+  }
   cursor.started = true;
-  const std::string_view names[] = {"hw=", "w=", "h=", "g="};
-  for (int i = 0; i < 4; ++i) {
+  const std::string_view names[] = {"hw=", "w=", "h=", "g=", "m=", "b="};
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
     if (parts[i + 1].substr(0, names[i].size()) != names[i]) {
       return bad("expected '" + std::string(names[i]) + "'");
     }
   }
-  auto high_water = Unescape(parts[1].substr(3));
-  if (!high_water) return bad("bad high-water id");
-  cursor.high_water = *high_water;
-  for (auto [list, body] : {std::pair{&cursor.window, parts[2].substr(2)},
-                            std::pair{&cursor.held, parts[3].substr(2)}}) {
+  const std::string_view high_water = parts[1].substr(3);
+  if (!high_water.empty() &&
+      !DecodeKey(high_water, cursor.high_water, cursor.high_water_sequence)) {
+    return bad("bad high-water id");
+  }
+  std::vector<std::pair<std::vector<TrackedSale>*, std::string_view>> lists = {
+      {&cursor.window, parts[2].substr(2)}, {&cursor.held, parts[3].substr(2)}};
+  if (parts.size() == 7) {
+    lists.emplace_back(&cursor.baskets, parts[6].substr(2));
+    for (std::string_view item : Split(parts[5].substr(2), ',')) {
+      const size_t at = item.find('@');
+      if (at == std::string_view::npos) return bad("bad mark entry");
+      auto noticed = ParseInt64(item.substr(0, at));
+      auto id = Unescape(item.substr(at + 1));
+      if (!id || !noticed) return bad("bad mark entry");
+      cursor.marks.emplace_back(*noticed, *id);
+    }
+  }
+  for (auto [list, body] : lists) {
     for (std::string_view item : Split(body, ',')) {
       auto entry = DecodeEntry(item);
       if (!entry) return bad("bad entry '" + std::string(item.substr(0, 40)) + "'");
@@ -236,10 +280,39 @@ std::optional<EmittedKind> ObserveSale(TrackedSale& entry, bool is_new, PosState
   return kind;
 }
 
+void AddMark(SourceCursor& cursor, const TrackerLimits& limits, UnixMillis now) {
+  if (cursor.high_water.empty()) return;
+  if (!cursor.marks.empty() && (cursor.marks.back().second == cursor.high_water ||
+                                now - cursor.marks.back().first < limits.gap_timeout_ms / 10)) {
+    return;
+  }
+  cursor.marks.emplace_back(now, cursor.high_water);
+}
+
 void TrimCursor(SourceCursor& cursor, const TrackerLimits& limits, UnixMillis now) {
+  // Marks older than gap_timeout matter only as the newest such one.
+  size_t old_marks = 0;
+  while (old_marks + 1 < cursor.marks.size() &&
+         now - cursor.marks[old_marks + 1].first >= limits.gap_timeout_ms) {
+    ++old_marks;
+  }
+  cursor.marks.erase(cursor.marks.begin(), cursor.marks.begin() + static_cast<long>(old_marks));
   const size_t keep = static_cast<size_t>(std::max(limits.lookback_sales, 0));
   if (cursor.window.size() > keep) {
-    const size_t drop = cursor.window.size() - keep;
+    size_t drop = cursor.window.size() - keep;
+    if (!cursor.marks.empty()) {
+      // Sales read after the oldest mark may still see a late commit land
+      // below them: keep them, up to max_late_commit_window.
+      for (size_t i = 0; i < cursor.window.size(); ++i) {
+        if (cursor.window[i].id != cursor.marks.front().second) continue;
+        const size_t protect_from = i;
+        const size_t floor = cursor.window.size() > keep + limits.max_late_commit_window
+                                 ? cursor.window.size() - keep - limits.max_late_commit_window
+                                 : 0;
+        drop = std::max(std::min(drop, protect_from), floor);
+        break;
+      }
+    }
     for (size_t i = 0; i < drop; ++i) {
       if (cursor.window[i].state == PosState::kHeld) cursor.held.push_back(cursor.window[i]);
     }

@@ -41,14 +41,29 @@ struct TrackedSale {
   EmittedKind last = EmittedKind::kNone;
   std::int64_t revision = 0;  // revision of `last`; 0 when nothing was emitted
   UnixMillis since = 0;       // held baskets: when they were held (UTC)
+  // Profiles with a cursor column: the column's value when the sale was
+  // last placed in the window (empty otherwise).
+  std::string sequence;
 };
 
 struct SourceCursor {
-  bool started = false;             // false: first poll, pos.start_from applies
-  std::string high_water;           // last id read as new; empty: none yet
-  std::vector<TrackedSale> window;  // ascending id order
-  std::vector<TrackedSale> held;    // held baskets older than the window
+  bool started = false;    // false: first poll, pos.start_from applies
+  std::string high_water;  // last id read as new; empty: none yet
+  // Profiles with a cursor column: its value at the high-water sale. New
+  // sales are those after (high_water_sequence, high_water).
+  std::string high_water_sequence;
+  // Ascending id order, or (cursor column, id) order with a cursor column.
+  std::vector<TrackedSale> window;
+  std::vector<TrackedSale> held;  // held baskets older than the window
   std::vector<std::pair<std::string, UnixMillis>> gaps;  // skipped id, noticed at
+  // Profiles with a cursor column: (when noticed, high-water id then), at
+  // most a few per gap_timeout. The window keeps every sale read after the
+  // mark that is gap_timeout old, so a late commit stays inside the range
+  // the window re-read covers.
+  std::vector<std::pair<UnixMillis, std::string>> marks;
+  // Profiles with a [held] query: baskets in the POS's held-basket table,
+  // with when they were first seen (or parked, when the query says).
+  std::vector<TrackedSale> baskets;
 
   TrackedSale* Find(std::string_view id);
 };
@@ -75,7 +90,13 @@ struct TrackerLimits {
   std::int64_t held_max_age_ms = 7LL * 24 * 3600 * 1000;
   std::int64_t gap_timeout_ms = 10 * 60 * 1000;
   size_t max_gaps = 1000;
+  // Most sales the window keeps beyond lookback_sales for late commits.
+  size_t max_late_commit_window = 10000;
 };
+
+// Profiles with a cursor column: records the high-water id as a mark when
+// the newest mark is older than a tenth of gap_timeout.
+void AddMark(SourceCursor& cursor, const TrackerLimits& limits, UnixMillis now);
 
 // Trims the window to its limit (moving held baskets to `held`), expires old
 // held baskets and gaps.

@@ -151,11 +151,13 @@ Status SqlSource::Open() {
   const std::pair<const char*, const ProfileQuery*> queries[] = {{"sales", &profile_.sales},
                                                                  {"lines", &profile_.lines},
                                                                  {"payments", &profile_.payments},
-                                                                 {"coupons", &profile_.coupons}};
+                                                                 {"coupons", &profile_.coupons},
+                                                                 {"held", &profile_.held}};
   const std::vector<std::string>* fields[] = {
       &sql_->SalesFieldList(), &sql_->DetailFieldList(DetailKind::kLines),
-      &sql_->DetailFieldList(DetailKind::kPayments), &sql_->DetailFieldList(DetailKind::kCoupons)};
-  for (size_t i = 0; i < 4; ++i) {
+      &sql_->DetailFieldList(DetailKind::kPayments), &sql_->DetailFieldList(DetailKind::kCoupons),
+      &sql_->HeldFieldList()};
+  for (size_t i = 0; i < std::size(queries); ++i) {
     if (queries[i].second->sql.empty()) continue;
     auto probe = db_->Query(sql_->Probe(*queries[i].second, *fields[i]));
     if (!probe.ok()) {
@@ -197,7 +199,7 @@ Result<Batch> SqlSource::Poll(const Cursor& cursor_text, std::chrono::millisecon
     }
     if (changed || server) recheck_pending_ = true;
     bool due = false;
-    for (const auto* list : {&base.window, &base.held}) {
+    for (const auto* list : {&base.window, &base.held, &base.baskets}) {
       for (const auto& sale : *list) {
         due = due || AbandonDue(sale, now, options_.abandon_after.count());
       }

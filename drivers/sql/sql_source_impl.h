@@ -51,11 +51,27 @@ class SqlSource final : public TransactionSource {
   // puts its entry at entries->back() first.
   Status Observe(const SqlRow& row, bool is_new, std::vector<PendingEvent>& events, UnixMillis now,
                  std::vector<TrackedSale>* entries);
+  // Cursor column profiles: observes a sale read after the high-water mark
+  // and appends its entry to the window (taking it from wherever it was).
+  Status ObserveAfterCursor(SourceCursor& cursor, std::vector<TrackedSale>& moved,
+                            const SqlRow& row, const std::string& id, const std::string& sequence,
+                            std::vector<PendingEvent>& events, UnixMillis now);
   Result<SaleDetails> ReadDetails(const std::vector<PendingEvent>& events);
   Result<PosState> StateOf(const SqlRow& row);
   Result<std::string> IdOf(const SqlRow& row);
   UnixMillis HeldSince(const SqlRow& row, UnixMillis now);
   SqlParam IdParam(const std::string& id) const;
+  // Profiles with a cursor column: the value binding and a row's value
+  // (empty string without a cursor column).
+  SqlParam CursorParam(const std::string& value) const;
+  Result<std::string> SequenceOf(const SqlRow& row, const std::string& id) const;
+  // Profiles with a [held] query: reads the held-basket table, starts
+  // watching new baskets, forgets those gone and appends basket.abandoned
+  // for those held past pos.abandon_after. `report` false (first start
+  // with start_from = now) only records what is there.
+  Status TrackHeldTable(SourceCursor& cursor, std::vector<store::Transaction>& records,
+                        UnixMillis now, bool report);
+  BuildContext Context() const;
 
   SqlSourceOptions options_;
   PosProfile profile_;

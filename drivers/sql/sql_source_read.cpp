@@ -57,6 +57,79 @@ SqlParam SqlSource::IdParam(const std::string& id) const {
   return SqlParam::Text(id);
 }
 
+SqlParam SqlSource::CursorParam(const std::string& value) const {
+  if (profile_.integer_cursor) {
+    if (auto number = IntegerId(value)) return SqlParam::Int(*number);
+  }
+  return SqlParam::Text(value);
+}
+
+Result<std::string> SqlSource::SequenceOf(const SqlRow& row, const std::string& id) const {
+  if (!profile_.HasCursorColumn()) return std::string();
+  // The cursor column follows the required fields (see ProfileSql).
+  const size_t index = SalesFields().required.size();
+  if (row.size() <= index || !row[index] || row[index]->empty()) {
+    return Status::FailedPrecondition("the [sales] query returned sale '" + id.substr(0, 40) +
+                                      "' without a cursor value (column '" +
+                                      profile_.sales.Column("cursor") +
+                                      "' is NULL or empty; the cursor column must always have a "
+                                      "value, use COALESCE in the query)");
+  }
+  return *row[index];
+}
+
+BuildContext SqlSource::Context() const {
+  return BuildContext{options_.name,           profile_,         *sql_, zone_, phone_,
+                      options_.currency, options_.abandon_after.count()};
+}
+
+Status SqlSource::TrackHeldTable(SourceCursor& cursor, std::vector<store::Transaction>& records,
+                                 UnixMillis now, bool report) {
+  auto rows = db_->Query(sql_->HeldAll());
+  if (!rows.ok()) return rows.status();
+  const BuildContext context = Context();
+  const int since_index = sql_->HeldIndex("occurred_at");
+  std::vector<TrackedSale> present;
+  present.reserve(rows->size());
+  std::set<std::string> seen;
+  for (const SqlRow& row : *rows) {
+    if (row.empty() || !row[0] || row[0]->empty()) {
+      return Status::FailedPrecondition(
+          "the [held] query returned a basket without an id (column '" +
+          profile_.held.Column("id") + "' is NULL)");
+    }
+    const std::string& id = *row[0];
+    if (!seen.insert(id).second) continue;
+    auto known = std::find_if(cursor.baskets.begin(), cursor.baskets.end(),
+                              [&](const TrackedSale& basket) { return basket.id == id; });
+    TrackedSale basket;
+    if (known != cursor.baskets.end()) {
+      basket = *known;
+    } else {
+      basket.id = id;
+      basket.state = PosState::kHeld;
+      // Without a parked time in the table, the basket is as old as the
+      // first read that saw it.
+      basket.since = now;
+      if (since_index >= 0 && row[since_index]) {
+        auto utc = PosTimeToUtc(context, *row[since_index]);
+        if (utc.ok()) basket.since = std::min<UnixMillis>(*utc, now);
+      }
+      if (!report) basket.last = EmittedKind::kAbandoned;
+    }
+    if (AbandonDue(basket, now, options_.abandon_after.count())) {
+      records.push_back(BuildHeldBasket(context, id, row, basket.since, now));
+      basket.last = EmittedKind::kAbandoned;
+      basket.revision = 1;
+    }
+    present.push_back(std::move(basket));
+  }
+  // Baskets no longer in the table were completed (their sale is read from
+  // the sales query) or thrown away: either way there is nothing to report.
+  cursor.baskets = std::move(present);
+  return Status::Ok();
+}
+
 Result<std::string> SqlSource::IdOf(const SqlRow& row) {
   if (row.empty() || !row[0] || row[0]->empty()) {
     return Status::FailedPrecondition("the [sales] query returned a sale without an id (column '" +
@@ -87,14 +160,7 @@ Result<PosState> SqlSource::StateOf(const SqlRow& row) {
 UnixMillis SqlSource::HeldSince(const SqlRow& row, UnixMillis now) {
   const int index = sql_->SalesIndex("occurred_at");
   if (index < 0 || !row[index]) return now;
-  const BuildContext context{options_.name,
-                             profile_,
-                             *sql_,
-                             zone_,
-                             phone_,
-                             options_.currency,
-                             options_.abandon_after.count()};
-  auto utc = PosTimeToUtc(context, *row[index]);
+  auto utc = PosTimeToUtc(Context(), *row[index]);
   return utc.ok() ? std::min<UnixMillis>(*utc, now) : now;
 }
 
@@ -107,8 +173,11 @@ Status SqlSource::Observe(const SqlRow& row, bool is_new, std::vector<PendingEve
   auto state = StateOf(row);
   if (!state.ok()) return state.status();
   if (is_new) {
+    auto sequence = SequenceOf(row, *id);
+    if (!sequence.ok()) return sequence.status();
     TrackedSale entry;
     entry.id = *id;
+    entry.sequence = std::move(sequence).value();
     if (*state == PosState::kHeld) entry.since = HeldSince(row, now);
     entries->push_back(std::move(entry));
   }
@@ -128,27 +197,61 @@ Status SqlSource::Observe(const SqlRow& row, bool is_new, std::vector<PendingEve
   return Status::Ok();
 }
 
+Status SqlSource::ObserveAfterCursor(SourceCursor& cursor, std::vector<TrackedSale>& moved,
+                                     const SqlRow& row, const std::string& id,
+                                     const std::string& sequence, std::vector<PendingEvent>& events,
+                                     UnixMillis now) {
+  // A sale read before whose cursor value moved past the mark (its "updated
+  // at" changed): observe it as known, and it moves to the window's end so
+  // the window stays in cursor order.
+  std::vector<TrackedSale> one;
+  for (auto* list : {&cursor.window, &cursor.held, &moved}) {
+    auto it = std::find_if(list->begin(), list->end(),
+                           [&](const TrackedSale& sale) { return sale.id == id; });
+    if (it == list->end()) continue;
+    one.push_back(*it);
+    list->erase(it);
+    break;
+  }
+  const bool is_new = one.empty();
+  TB_RETURN_IF_ERROR(Observe(row, is_new, events, now, &one));
+  one.back().sequence = sequence;
+  cursor.window.push_back(std::move(one.back()));
+  return Status::Ok();
+}
+
 Status SqlSource::StartFromNow(SourceCursor& cursor, UnixMillis now) {
   auto rows = db_->Query(sql_->SalesNewest(std::max(options_.lookback_sales, 1)));
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return Status::Ok();
   auto newest = IdOf(rows->front());
   if (!newest.ok()) return newest.status();
+  auto newest_sequence = SequenceOf(rows->front(), *newest);
+  if (!newest_sequence.ok()) return newest_sequence.status();
   cursor.high_water = *newest;
+  cursor.high_water_sequence = *newest_sequence;
   for (auto it = rows->rbegin(); it != rows->rend(); ++it) {
     auto id = IdOf(*it);
     if (!id.ok()) return id.status();
     auto state = StateOf(*it);
     if (!state.ok()) return state.status();
+    auto sequence = SequenceOf(*it, *id);
+    if (!sequence.ok()) return sequence.status();
     TrackedSale entry;
     entry.id = *id;
+    entry.sequence = std::move(sequence).value();
     entry.state = *state;
     entry.last = ImpliedKind(*state);
     entry.since = *state == PosState::kHeld ? HeldSince(*it, now) : 0;
     cursor.window.push_back(std::move(entry));
   }
   LogInfo(kLog, "POS source '" + options_.name + "': first start; reporting sales after id " +
-                    cursor.high_water + " (pos.start_from = now)");
+                    cursor.high_water +
+                    (cursor.high_water_sequence.empty()
+                         ? std::string()
+                         : " (" + profile_.sales.Column("cursor") + " " +
+                               cursor.high_water_sequence + ")") +
+                    " (pos.start_from = now)");
   return Status::Ok();
 }
 
@@ -212,40 +315,91 @@ Result<std::vector<store::Transaction>> SqlSource::Tick(SourceCursor& cursor, bo
   const TrackerLimits limits{options_.lookback_sales, options_.held_max_age.count(),
                              options_.gap_timeout.count()};
 
+  const bool by_cursor = profile_.HasCursorColumn();
+  std::vector<store::Transaction> basket_records;
   if (!cursor.started) {
     cursor.started = true;
     more_waiting_ = false;
     if (options_.start_from == StartFrom::kNow) {
       TB_RETURN_IF_ERROR(StartFromNow(cursor, now));
+      if (!profile_.held.sql.empty()) {
+        TB_RETURN_IF_ERROR(TrackHeldTable(cursor, basket_records, now, false));
+      }
+      if (by_cursor) AddMark(cursor, limits, now);
       TrimCursor(cursor, limits, now);
       return std::vector<store::Transaction>();
     }
   }
+  if (!profile_.held.sql.empty()) {
+    const bool basket_due =
+        std::any_of(cursor.baskets.begin(), cursor.baskets.end(), [&](const TrackedSale& basket) {
+          return AbandonDue(basket, now, options_.abandon_after.count());
+        });
+    if (recheck || basket_due) {
+      TB_RETURN_IF_ERROR(TrackHeldTable(cursor, basket_records, now, true));
+    }
+  }
 
   std::vector<PendingEvent> events;
+  // Cursor column profiles: window entries the re-read did not return. Their
+  // row was deleted, or its cursor value moved past the high-water mark (a
+  // cursor on an "updated at" column), in which case step 3 reads it again.
+  std::vector<TrackedSale> moved;
 
   // 1. Re-read the look-back window: later voids, refunds and completions of
   // recent sales, and sales whose transaction committed after a later one.
   if (recheck && !cursor.window.empty() && !cursor.high_water.empty()) {
-    auto rows = db_->Query(sql_->SalesRange(),
-                           {IdParam(cursor.window.front().id), IdParam(cursor.high_water)});
+    const std::vector<SqlParam> range =
+        by_cursor ? std::vector<SqlParam>{CursorParam(cursor.window.front().sequence),
+                                          CursorParam(cursor.high_water_sequence)}
+                  : std::vector<SqlParam>{IdParam(cursor.window.front().id),
+                                          IdParam(cursor.high_water)};
+    auto rows = db_->Query(sql_->SalesRange(), range);
     if (!rows.ok()) return rows.status();
     std::unordered_map<std::string, size_t> index;
     for (size_t i = 0; i < cursor.window.size(); ++i) index.emplace(cursor.window[i].id, i);
+    std::vector<bool> returned(cursor.window.size(), false);
+    std::set<std::string> placed;
     std::vector<TrackedSale> rebuilt;
     rebuilt.reserve(rows->size());
     for (const SqlRow& row : *rows) {
       auto id = IdOf(row);
       if (!id.ok()) return id.status();
+      // A join that repeats a sale's row must not observe it twice.
+      if (!placed.insert(*id).second) continue;
       auto it = index.find(*id);
       const bool is_new = it == index.end();
-      if (!is_new) rebuilt.push_back(cursor.window[it->second]);
+      if (is_new && by_cursor) {
+        // An old held basket whose cursor value moved into the window.
+        auto held = std::find_if(cursor.held.begin(), cursor.held.end(),
+                                 [&](const TrackedSale& sale) { return sale.id == *id; });
+        if (held != cursor.held.end()) {
+          std::vector<TrackedSale> one{*held};
+          TB_RETURN_IF_ERROR(Observe(row, false, events, now, &one));
+          *held = one.back();
+          continue;
+        }
+      }
+      if (!is_new) {
+        returned[it->second] = true;
+        rebuilt.push_back(cursor.window[it->second]);
+        if (by_cursor) {
+          auto sequence = SequenceOf(row, *id);
+          if (!sequence.ok()) return sequence.status();
+          rebuilt.back().sequence = *sequence;
+        }
+      }
       TB_RETURN_IF_ERROR(Observe(row, is_new, events, now, &rebuilt));
       if (is_new) {
         std::erase_if(cursor.gaps, [&](const auto& gap) { return gap.first == *id; });
       }
     }
-    // Entries whose rows are gone were deleted on the POS: nothing to read.
+    if (by_cursor) {
+      for (size_t i = 0; i < cursor.window.size(); ++i) {
+        if (!returned[i]) moved.push_back(cursor.window[i]);
+      }
+    }
+    // Otherwise entries whose rows are gone were deleted on the POS.
     cursor.window = std::move(rebuilt);
   }
 
@@ -256,7 +410,7 @@ Result<std::vector<store::Transaction>> SqlSource::Tick(SourceCursor& cursor, bo
     if (recheck || AbandonDue(sale, now, options_.abandon_after.count()))
       singles.push_back(sale.id);
   }
-  if (recheck && profile_.integer_ids) {
+  if (recheck && profile_.integer_ids && !by_cursor) {
     const auto window_start =
         cursor.window.empty() ? std::nullopt : IntegerId(cursor.window.front().id);
     for (const auto& gap : cursor.gaps) {
@@ -301,13 +455,26 @@ Result<std::vector<store::Transaction>> SqlSource::Tick(SourceCursor& cursor, bo
 
   // 3. New sales after the high-water mark.
   std::vector<SqlParam> params;
-  if (!cursor.high_water.empty()) params.push_back(IdParam(cursor.high_water));
+  if (!cursor.high_water.empty()) {
+    if (by_cursor) {
+      params = {CursorParam(cursor.high_water_sequence), CursorParam(cursor.high_water_sequence)};
+    }
+    params.push_back(IdParam(cursor.high_water));
+  }
   auto rows = db_->Query(sql_->SalesAfter(!cursor.high_water.empty(), options_.batch_size), params);
   if (!rows.ok()) return rows.status();
   more_waiting_ = rows->size() >= static_cast<size_t>(options_.batch_size);
   for (const SqlRow& row : *rows) {
     auto id = IdOf(row);
     if (!id.ok()) return id.status();
+    if (by_cursor) {
+      auto sequence = SequenceOf(row, *id);
+      if (!sequence.ok()) return sequence.status();
+      TB_RETURN_IF_ERROR(ObserveAfterCursor(cursor, moved, row, *id, *sequence, events, now));
+      cursor.high_water = *id;
+      cursor.high_water_sequence = std::move(sequence).value();
+      continue;
+    }
     if (profile_.integer_ids && !cursor.high_water.empty()) {
       // Ids skipped here may belong to transactions that commit late.
       const auto previous = IntegerId(cursor.high_water);
@@ -339,17 +506,18 @@ Result<std::vector<store::Transaction>> SqlSource::Tick(SourceCursor& cursor, bo
     if (!header->empty()) event.header = std::move(header->front());
   }
 
+  // Moved entries step 3 did not meet again were deleted; a held basket
+  // among them is still looked up by id.
+  for (auto& sale : moved) {
+    if (sale.state == PosState::kHeld) cursor.held.push_back(std::move(sale));
+  }
+  if (by_cursor) AddMark(cursor, limits, now);
+
   auto details = ReadDetails(events);
   if (!details.ok()) return details.status();
-  const BuildContext context{options_.name,
-                             profile_,
-                             *sql_,
-                             zone_,
-                             phone_,
-                             options_.currency,
-                             options_.abandon_after.count()};
-  std::vector<store::Transaction> records;
-  records.reserve(events.size());
+  const BuildContext context = Context();
+  std::vector<store::Transaction> records = std::move(basket_records);
+  records.reserve(records.size() + events.size());
   for (const auto& event : events)
     records.push_back(BuildTransaction(context, event, *details, now));
   TrimCursor(cursor, limits, now);

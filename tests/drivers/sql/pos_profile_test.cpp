@@ -148,6 +148,10 @@ TEST_CASE("profile content errors are specific") {
       {"[states]\ncompleted = 1\nvoided = 1\n", "mapped to two different states"},
       {"[requires]\nsales = id, bad-name\n", "'bad-name' is not a column name"},
       {"[tables]\nx = 1\n", "unknown section [tables]"},
+      {"[profile]\nprices = incl\n", "prices must be 'net'"},
+      {"[profile]\ntip_in_total = maybe\n", "tip_in_total must be 'yes' or 'no'"},
+      {"[sales]\ncursor_type = uuid\n", "cursor_type must be 'timestamp', 'integer' or 'text'"},
+      {"[held]\nquery = SELECT 1\nlines = x\n", "unknown field 'lines' in [held]"},
   };
   for (const auto& c : cases) {
     auto profile = ParsePosProfile(c.text, "x.profile");
@@ -169,6 +173,46 @@ TEST_CASE("profile content errors are specific") {
   auto overridden = LoadPosProfile(options);
   REQUIRE(!overridden.ok());
   CHECK(Contains(overridden.status().message(), "pos.query.payments"));
+}
+
+TEST_CASE("net or gross prices, tips, refund links, a cursor column and a [held] query") {
+  auto profile = ParsePosProfile(R"(
+[profile]
+prices = gross
+tip_in_total = yes
+[sales]
+query = SELECT * FROM receipts
+id_type = text
+cursor = committed_at
+cursor_type = timestamp
+tip = gratuity
+refund_of = original_receipt
+[held]
+query = SELECT basket_no AS id, amount, phone FROM parked
+total = amount
+customer_phone = phone
+)",
+                                 "p.profile");
+  REQUIRE_MESSAGE(profile.ok(), profile.status().ToString());
+  CHECK(profile->prices_include_tax);
+  CHECK(profile->tip_in_total);
+  CHECK(!profile->integer_ids);
+  CHECK(!profile->integer_cursor);
+  CHECK(profile->HasCursorColumn());
+  CHECK(profile->sales.Column("cursor") == "committed_at");
+  CHECK(profile->sales.Column("tip") == "gratuity");
+  CHECK(profile->sales.Column("refund_of") == "original_receipt");
+  CHECK(profile->held.Column("id") == "id");  // required fields default to their own name
+  CHECK(profile->held.Column("total") == "amount");
+  CHECK(!profile->held.Has("occurred_at"));
+
+  auto defaults = ParsePosProfile("[sales]\nquery = SELECT 1\ncursor = seq\ncursor_type = integer\n",
+                                  "d.profile");
+  REQUIRE(defaults.ok());
+  CHECK(!defaults->prices_include_tax);
+  CHECK(!defaults->tip_in_total);
+  CHECK(defaults->integer_cursor);
+  CHECK(defaults->held.sql.empty());
 }
 
 }  // namespace

@@ -148,5 +148,74 @@ TEST_CASE("integer ids") {
   CHECK(!IntegerId("99999999999999999999"));
 }
 
+TEST_CASE("cursor-column positions, marks and held-table baskets survive the round trip") {
+  SourceCursor cursor;
+  cursor.started = true;
+  cursor.high_water = "9b2f1c3e-0000-4000-8000-000000000002";
+  cursor.high_water_sequence = "2026-12-06 10:00:00.25+00";
+  cursor.window = {
+      TrackedSale{"9b2f1c3e-0000-4000-8000-000000000001", PosState::kCompleted, EmittedKind::kSale,
+                  1, 0, "2026-12-06 09:59:59+00"},
+      TrackedSale{cursor.high_water, PosState::kHeld, EmittedKind::kNone, 0, kNow - 5,
+                  cursor.high_water_sequence}};
+  cursor.marks = {{kNow - 60'000, "9b2f1c3e-0000-4000-8000-000000000001"}};
+  cursor.baskets = {TrackedSale{"B~7", PosState::kHeld, EmittedKind::kAbandoned, 1, kNow - 9}};
+  const std::string text = EncodeCursor(cursor);
+  auto decoded = DecodeCursor(text);
+  REQUIRE_MESSAGE(decoded.ok(), decoded.status().ToString());
+  CHECK(decoded->high_water == cursor.high_water);
+  CHECK(decoded->high_water_sequence == cursor.high_water_sequence);
+  REQUIRE(decoded->window.size() == 2);
+  CHECK(decoded->window[0].sequence == "2026-12-06 09:59:59+00");
+  CHECK(decoded->window[0].state == PosState::kCompleted);
+  CHECK(decoded->window[1].sequence == cursor.high_water_sequence);
+  CHECK(decoded->window[1].since == kNow - 5);
+  REQUIRE(decoded->marks.size() == 1);
+  CHECK(decoded->marks[0] == cursor.marks[0]);
+  REQUIRE(decoded->baskets.size() == 1);
+  CHECK(decoded->baskets[0].id == "B~7");  // '~' inside an id is escaped
+  CHECK(decoded->baskets[0].last == EmittedKind::kAbandoned);
+  CHECK(EncodeCursor(*decoded) == text);
+
+  // Cursors written before cursor columns existed still read.
+  auto old = DecodeCursor("tbsql1;hw=12;w=11,12;h=;g=");
+  REQUIRE(old.ok());
+  CHECK(old->high_water_sequence.empty());
+  CHECK(old->marks.empty());
+  // And an id-ordered cursor is still written in that form.
+  CHECK(EncodeCursor(*old) == "tbsql1;hw=12;w=11,12;h=;g=");
+  for (const char* bad : {"tbsql1;hw=1~;w=;h=;g=", "tbsql1;hw=;w=;h=;g=;m=x;b=",
+                          "tbsql1;hw=;w=;h=;g=;m=;b=1:QQ1", "tbsql1;hw=;w=;h=;g=;m="}) {
+    CHECK_MESSAGE(!DecodeCursor(bad).ok(), bad);
+  }
+}
+
+TEST_CASE("with a cursor column, sales read within gap_timeout stay in the window") {
+  const TrackerLimits limits{2, 7LL * 24 * 3600 * 1000, 10 * 60 * 1000, 1000, 5};
+  SourceCursor cursor;
+  cursor.started = true;
+  const auto read = [&](int n, UnixMillis at) {
+    for (int i = 0; i < n; ++i) {
+      const std::string id = std::to_string(cursor.window.size() + 100);
+      cursor.window.push_back(TrackedSale{id, PosState::kCompleted, EmittedKind::kSale, 1, 0, id});
+      cursor.high_water = id;
+    }
+    AddMark(cursor, limits, at);
+    TrimCursor(cursor, limits, at);
+  };
+  read(1, kNow);  // the mark at kNow protects the window from the first sale on
+  read(3, kNow + 1000);
+  CHECK(cursor.window.size() == 4);
+  CHECK(cursor.window.front().id == "100");
+  // Bounded: never more than lookback_sales + max_late_commit_window.
+  read(10, kNow + 2000);
+  CHECK(cursor.window.size() == 7);
+  // Once the first mark is older than gap_timeout, the next one takes over
+  // and the window shrinks back to the marks still in force.
+  read(0, kNow + 11 * 60 * 1000);
+  CHECK(cursor.marks.size() == 2);
+  CHECK(cursor.window.size() == 2);
+}
+
 }  // namespace
 }  // namespace tillbridge::drivers
