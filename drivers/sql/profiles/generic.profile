@@ -21,23 +21,35 @@ description = My POS
 connector = postgresql
 amounts = major
 times = local
+# net: line prices exclude tax, which is added at the bottom (US style);
+# gross: line prices include tax (European style)
+prices = net
+# yes when the POS's sale total includes the tip (mapped as [sales] tip)
+tip_in_total = no
 
 # Tables and columns `tillbridge doctor` checks before anything else.
 # table = column, column, ...
 [requires]
 
 # One row per sale (ticket, receipt, order). Required fields:
-#   id          increasing sale id (new sales get higher ids); the POS's id
-#               for the sale unless pos_id is mapped
+#   id          sale id; increasing (new sales get higher ids) unless a
+#               cursor column is mapped; the POS's id for the sale unless
+#               pos_id is mapped
 #   state       completed / refunded / voided / held / ignore, or your POS's
 #               own values mapped in [states] below
 #   occurred_at when the sale was made
 # Optional fields (map them to use them): pos_id, total, subtotal, tax,
 #   cashier, customer_phone, currency, coupon_codes (comma-separated),
-#   updated_at (when the state last changed)
+#   updated_at (when the state last changed), tip, refund_of (the id of the
+#   sale a refund returns), cursor (see below)
 [sales]
-# integer (bound as numbers, gaps watched) or text
+# integer (bound as numbers, gaps watched) or text (UUIDs, "R-1042", ...)
 id_type = integer
+# Sale ids that do not grow (UUIDs): map cursor to a column that does, such
+# as the commit or creation time, and new sales are found by (cursor, id).
+# cursor_type = timestamp (any value the database compares), or integer.
+# cursor = created_at
+# cursor_type = timestamp
 query =
 
 # Map your POS's state values (comma-separated) when they are not the words
@@ -57,4 +69,12 @@ query =
 # One row per coupon code used. Required: sale_id, code. Leave empty when
 # the POS records none.
 [coupons]
+query =
+
+# Held (parked, suspended) baskets kept in a table of their own rather than
+# as sales rows with state held. Required: id. Optional: occurred_at (when
+# parked; without it, when the agent first saw the basket), total, tax,
+# currency, cashier, customer_phone. Leave empty when held sales are rows of
+# the [sales] query.
+[held]
 query =
