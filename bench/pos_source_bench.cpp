@@ -13,9 +13,9 @@
 //   pos_source_bench [--runs N] [--samples N] [--backlog N] [--skip-mariadb]
 //                    [--refcloud PATH]
 //
-// MariaDB needs scripts/start-test-databases.sh (run as root once) and the
-// OSPOS schema; the bench loads it with the shared load.sh when no dump
-// from the test fixture exists.
+// MariaDB needs scripts/start-test-databases.sh (run as root once) and an
+// OSPOS schema: the upstream one when ../shared/pos-schemas is there, else
+// the tests' own fixture (the sql_db_setup script makes both dumps).
 #include <Poco/Data/MySQL/Connector.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
@@ -353,8 +353,9 @@ std::vector<Row> BenchSqlite(const Args& args, const std::filesystem::path& root
 const char* kMysql = "mysql --protocol=tcp -h 127.0.0.1 -u tillbridge_pos -ptillbridge-pos";
 
 std::string OsposDatabase(const std::string& label) {
-  const std::string dump = std::string(TILLBRIDGE_BINARY_DIR) + "/tbtest/ospos_schema.sql";
-  if (!std::filesystem::exists(dump)) {
+  const std::string folder = std::string(TILLBRIDGE_BINARY_DIR) + "/tbtest/";
+  std::string dump = folder + "ospos_schema.sql";
+  if (!std::filesystem::exists(dump) && !std::filesystem::exists(folder + "ospos_fixture.sql")) {
     const std::string prepare = std::string("TILLBRIDGE_SOURCE_DIR=") + TILLBRIDGE_SOURCE_DIR +
                                 " TILLBRIDGE_BINARY_DIR=" + TILLBRIDGE_BINARY_DIR + " " +
                                 TILLBRIDGE_SOURCE_DIR +
@@ -362,6 +363,7 @@ std::string OsposDatabase(const std::string& label) {
     if (Shell(prepare) != 0)
       Die("cannot prepare MariaDB (run scripts/start-test-databases.sh as root)");
   }
+  if (!std::filesystem::exists(dump)) dump = folder + "ospos_fixture.sql";
   const std::string name = "tbtest_bench_" + label;
   if (Shell(std::string(kMysql) + " -e 'DROP DATABASE IF EXISTS " + name + "; CREATE DATABASE " +
             name + "'") != 0 ||

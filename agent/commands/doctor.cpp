@@ -2,6 +2,7 @@
 #include <fstream>
 #include <functional>
 #include <ostream>
+#include <string>
 #include <vector>
 
 #include "agent/commands/commands.h"
@@ -59,6 +60,24 @@ DoctorCheck CheckStore(const LoadedConfig& config) {
   return check;
 }
 
+// Prints `check` and its parts; returns how many checks failed.
+int PrintCheck(const DoctorCheck& check, const std::string& indent, std::ostream& out) {
+  const bool failed = !check.status.ok() && !check.warning;
+  if (check.status.ok()) {
+    out << indent << "ok    " << check.name;
+    if (!check.detail.empty()) out << ": " << check.detail;
+    out << "\n";
+  } else {
+    out << indent << (failed ? "FAIL  " : "warn  ") << check.name << ": " << check.status.message()
+        << "\n";
+    if (!check.fix.empty()) out << indent << "      fix: " << check.fix << "\n";
+  }
+  int failed_parts = 0;
+  for (const auto& part : check.parts) failed_parts += PrintCheck(part, indent + "      ", out);
+  // A failed check is counted once, or by its failed parts when it has some.
+  return failed_parts > 0 ? failed_parts : (failed ? 1 : 0);
+}
+
 }  // namespace
 
 int RunDoctor(const LoadedConfig& config, std::ostream& out) {
@@ -69,15 +88,7 @@ int RunDoctor(const LoadedConfig& config, std::ostream& out) {
   for (auto& check : ModuleDoctorChecks(config)) checks.push_back(std::move(check));
 
   int failures = 0;
-  for (const auto& check : checks) {
-    if (check.status.ok()) {
-      out << "ok    " << check.name << "\n";
-    } else {
-      ++failures;
-      out << "FAIL  " << check.name << ": " << check.status.message() << "\n";
-      if (!check.fix.empty()) out << "      fix: " << check.fix << "\n";
-    }
-  }
+  for (const auto& check : checks) failures += PrintCheck(check, "", out);
   out << (failures == 0 ? "all checks passed\n" : std::to_string(failures) + " check(s) failed\n");
   return failures == 0 ? kExitOk : kExitFailure;
 }

@@ -26,12 +26,31 @@ DoctorCheck CheckPosDatabase(const LoadedConfig& config) {
     check.fix = "correct the pos.* keys (docs/config.md)";
     return check;
   }
-  check.name = "POS database (" + options->profile + " profile)";
-  check.status = drivers::CheckSqlSource(*options);
-  if (check.status.code() == StatusCode::kUnavailable) {
-    check.fix = "check that the database server runs and pos.host/port/user/password are right";
-  } else if (!check.status.ok()) {
-    check.fix = "the database does not match the profile; see docs/pos-profiles.md";
+  const drivers::SqlSourceReport report = drivers::CheckSqlSource(*options);
+  check.name = "POS database " + (report.database.empty() ? "" : report.database + " ") +
+               "(source '" + options->name + "', profile " + report.profile + ")";
+  std::vector<std::string> failed;
+  for (const auto& item : report.checks) {
+    DoctorCheck part{item.name, Status::Ok(), item.fix};
+    switch (item.outcome) {
+      case drivers::CheckOutcome::kOk:
+        part.detail = item.detail;
+        break;
+      case drivers::CheckOutcome::kWarning:
+        part.status = Status::FailedPrecondition(item.detail);
+        part.warning = true;
+        break;
+      case drivers::CheckOutcome::kFailed:
+        part.status = Status(item.code, item.detail);
+        failed.push_back(item.name);
+        break;
+    }
+    check.parts.push_back(std::move(part));
+  }
+  if (!failed.empty()) {
+    std::string names;
+    for (const auto& name : failed) names += (names.empty() ? "" : ", ") + name;
+    check.status = Status(report.ToStatus().code(), "failed: " + names);
   }
   return check;
 }

@@ -20,6 +20,8 @@
 #include <filesystem>
 #include <mutex>
 
+#include "common/log.h"
+
 namespace tillbridge::drivers {
 
 struct PosDatabase::Session {
@@ -64,6 +66,39 @@ std::string CleanMessage(const Poco::Exception& error) {
   while (text.find("  ") != std::string::npos) text.erase(text.find("  "), 1);
   if (text.size() > 400) text = text.substr(0, 400) + "...";
   return text;
+}
+
+// The database's own sentence from an error, without the statement text that
+// Poco and libpq append and echo ("column h.menge_kg does not exist",
+// "Unknown column 'p.cash_refund' in 'field list'"); else the whole message.
+std::string DatabaseReason(const Poco::Exception& error) {
+  const std::string text = error.displayText();
+  for (const char* marker : {"[mysql_stmt_error]: ", "[mysql_error]: ", "ERROR: ", "FATAL: "}) {
+    const size_t at = text.find(marker);
+    if (at == std::string::npos) continue;
+    const size_t start = text.find_first_not_of(' ', at + std::string_view(marker).size());
+    if (start == std::string::npos) continue;
+    std::string reason = text.substr(start, text.find_first_of("\n\t", start) - start);
+    while (!reason.empty() && std::isspace(static_cast<unsigned char>(reason.back()))) {
+      reason.pop_back();
+    }
+    if (reason.empty()) continue;
+    if (reason.size() > 400) reason = reason.substr(0, 400) + "...";
+    return reason;
+  }
+  return CleanMessage(error);
+}
+
+constexpr std::string_view kRejected = " was rejected by the database: ";
+
+// libpq's default notice processor prints the server's NOTICE and WARNING
+// messages to stderr, where an agent run by a service manager or `doctor`
+// would show them without context. They go to the debug log instead; errors
+// that matter reach the caller as a Status.
+void LogPostgresNotice(void* /*unused*/, const char* message) {
+  std::string text = message == nullptr ? "" : message;
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  LogDebug("pos", "PostgreSQL notice: " + text);
 }
 
 // libpq conninfo values: single-quoted with \ and ' escaped.
@@ -272,6 +307,15 @@ Result<std::unique_ptr<PosDatabase>> PosDatabase::Connect(const PosConnectionSpe
   } catch (const Poco::Exception& error) {
     return Status::Unavailable("cannot connect to " + spec.display + ": " + CleanMessage(error));
   }
+  if (spec.connector == SqlConnector::kPostgreSql) {
+    // Set once per connection: PQreset (Revive) keeps the processor.
+    try {
+      auto* impl = dynamic_cast<Poco::Data::PostgreSQL::SessionImpl*>(session->impl());
+      if (impl != nullptr) PQsetNoticeProcessor(impl->handle(), &LogPostgresNotice, nullptr);
+    } catch (const Poco::Exception&) {
+      // A connection without a handle fails at the first statement instead.
+    }
+  }
   std::unique_ptr<PosDatabase> db(
       new PosDatabase(spec, std::make_unique<Session>(std::move(session))));
   Status setup = db->Setup();
@@ -323,15 +367,19 @@ Status PosDatabase::Setup() {
 Status PosDatabase::Classify(std::string_view what, std::string_view error, bool connection_error) {
   if (!connection_error && spec_.connector != SqlConnector::kSqlite) {
     // A statement error on a server may really be a dropped connection; a
-    // trivial query tells the two apart (after leaving any failed
-    // transaction, which PostgreSQL would otherwise keep refusing).
-    try {
-      Poco::Data::Statement rollback(*session_->session);
-      rollback << "ROLLBACK";
-      rollback.execute();
-    } catch (const Poco::Exception&) {
+    // trivial query tells the two apart. Inside a snapshot the failed
+    // transaction is left first (PostgreSQL refuses every statement until
+    // then); outside one there is nothing to roll back, and a ROLLBACK would
+    // only earn a "no transaction in progress" warning.
+    if (in_snapshot_) {
+      in_snapshot_ = false;
+      try {
+        Poco::Data::Statement rollback(*session_->session);
+        rollback << "ROLLBACK";
+        rollback.execute();
+      } catch (const Poco::Exception&) {
+      }
     }
-    in_snapshot_ = false;
     try {
       Poco::Data::Statement probe(*session_->session);
       probe << "SELECT 1";
@@ -346,7 +394,7 @@ Status PosDatabase::Classify(std::string_view what, std::string_view error, bool
                                " failed: " + std::string(error));
   }
   return Status::FailedPrecondition(spec_.display + ": " + std::string(what) +
-                                    " was rejected by the database: " + std::string(error));
+                                    std::string(kRejected) + std::string(error));
 }
 
 Status PosDatabase::Execute(const std::string& sql) {
@@ -367,7 +415,7 @@ Status PosDatabase::Execute(const std::string& sql) {
   } catch (const Poco::Data::PostgreSQL::ConnectionException& error) {
     return Classify("'" + sql + "'", CleanMessage(error), true);
   } catch (const Poco::Exception& error) {
-    return Classify("'" + sql + "'", CleanMessage(error), false);
+    return Classify("'" + sql + "'", DatabaseReason(error), false);
   }
 }
 
@@ -375,11 +423,17 @@ Result<std::vector<SqlRow>> PosDatabase::Query(const std::string& sql,
                                                const std::vector<SqlParam>& params) {
   if (broken_) return Status::Unavailable(spec_.display + ": connection lost");
   const auto summary = [&] {
-    std::string text = sql.substr(0, 120);
-    for (char& c : text) {
-      if (c == '\n') c = ' ';
+    // One line, indentation of multi-line profile queries folded.
+    std::string text;
+    for (char c : sql) {
+      if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+      if (c == ' ' && (text.empty() || text.back() == ' ')) continue;
+      text += c;
+      if (text.size() > 120) break;
     }
-    return "query '" + text + (sql.size() > 120 ? "...'" : "'");
+    const bool cut = text.size() > 120;
+    if (cut) text.resize(120);
+    return "query '" + text + (cut ? "...'" : "'");
   };
   try {
     Poco::Data::Statement statement(*session_->session);
@@ -426,7 +480,7 @@ Result<std::vector<SqlRow>> PosDatabase::Query(const std::string& sql,
   } catch (const Poco::Data::PostgreSQL::ConnectionException& error) {
     return Classify(summary(), CleanMessage(error), true);
   } catch (const Poco::Exception& error) {
-    return Classify(summary(), CleanMessage(error), false);
+    return Classify(summary(), DatabaseReason(error), false);
   }
 }
 
@@ -470,6 +524,12 @@ Result<std::optional<std::int64_t>> PosDatabase::DataVersion() {
   } catch (const std::exception&) {
     return Status::Internal("PRAGMA data_version returned '" + *rows->front()[0] + "'");
   }
+}
+
+std::string RejectionReason(const Status& status) {
+  const std::string& message = status.message();
+  const size_t at = message.find(kRejected);
+  return at == std::string::npos ? message : message.substr(at + kRejected.size());
 }
 
 std::string PosDatabase::Placeholder(int index) const {

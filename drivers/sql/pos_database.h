@@ -98,4 +98,9 @@ class PosDatabase {
   bool in_snapshot_ = false;
 };
 
+// The database's own words in a statement error from PosDatabase::Query
+// ("column h.menge_kg does not exist"), without the connection and the
+// statement; other messages are returned whole.
+std::string RejectionReason(const Status& status);
+
 }  // namespace tillbridge::drivers

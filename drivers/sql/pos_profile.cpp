@@ -410,9 +410,10 @@ Result<PosProfile> LoadPosProfile(const SqlSourceOptions& options) {
       {&options.sales_query, &profile.sales},
       {&options.lines_query, &profile.lines},
       {&options.payments_query, &profile.payments},
-      {&options.coupons_query, &profile.coupons}};
-  const char* const names[] = {"sales", "lines", "payments", "coupons"};
-  for (size_t i = 0; i < 4; ++i) {
+      {&options.coupons_query, &profile.coupons},
+      {&options.held_query, &profile.held}};
+  const char* const names[] = {"sales", "lines", "payments", "coupons", "held"};
+  for (size_t i = 0; i < std::size(names); ++i) {
     if (overrides[i].first->empty()) continue;
     overrides[i].second->sql = *overrides[i].first;
     StripTrailingSemicolon(overrides[i].second->sql);

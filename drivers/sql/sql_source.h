@@ -75,6 +75,7 @@ struct SqlSourceOptions {
   std::string lines_query;
   std::string payments_query;
   std::string coupons_query;
+  std::string held_query;
 
   // Folder that relative profile paths resolve against.
   std::filesystem::path base_dir;
@@ -97,11 +98,46 @@ Result<std::unique_ptr<TransactionSource>> MakeSqlSource(const SqlSourceOptions&
                                                          const PhoneNormalizer& phone,
                                                          const Clock& clock);
 
-// For `tillbridge doctor`: connects read-only, checks that every table and
-// column the profile needs exists and that each profile query runs and
-// returns the mapped columns. The message lists every mismatch found
-// ("table ospos_sales: no column sale_status"; "query [lines]: no column
-// 'quantity'"). Unavailable when the database cannot be reached.
-Status CheckSqlSource(const SqlSourceOptions& options);
+// How one `tillbridge doctor` check of a POS database came out. A warning
+// is worth reading but does not fail doctor.
+enum class CheckOutcome { kOk, kWarning, kFailed };
+
+// One line of the doctor's report on a POS database: a connection, a
+// [requires] table, a profile query or the database user's privileges.
+struct SqlSourceCheck {
+  std::string name;  // "connection", "table bon", "query [sales]", "user tillbridge_ro"
+  CheckOutcome outcome = CheckOutcome::kOk;
+  std::string detail;  // "ok, 10,482 rows"; "SELECT only"; what is wrong
+  std::string fix;     // what to do about a warning or failure
+  // For a failure: Unavailable (the database cannot be reached),
+  // InvalidArgument (config or profile), FailedPrecondition (the database
+  // does not match the profile), PermissionDenied (the user can write).
+  StatusCode code = StatusCode::kOk;
+};
+
+// What CheckSqlSource found, check by check, in the order they ran.
+struct SqlSourceReport {
+  // "POS source 'pos' (profile ospos, mysql://tillbridge_ro@10.0.0.5:3306/ospos)";
+  // never the password.
+  std::string source;
+  std::string profile;   // the profile's name (pos.profile until it loads)
+  std::string database;  // "mysql://tillbridge_ro@10.0.0.5:3306/ospos"; empty until known
+  std::vector<SqlSourceCheck> checks;
+
+  // True when no check failed (warnings pass).
+  bool Passed() const;
+  // Ok when no check failed; otherwise one Status naming the source and
+  // every failure, with the code of the most serious one (Unavailable first,
+  // then InvalidArgument, PermissionDenied, FailedPrecondition).
+  Status ToStatus() const;
+};
+
+// For `tillbridge doctor`: connects read-only and checks, each as its own
+// SqlSourceCheck: the connection; every [requires] table and its columns;
+// every profile query (that it runs, has each mapped column, and how many
+// rows it returns); and whether the user can only read. Stops after the
+// connection check when the database cannot be reached. Never throws and
+// never writes to the POS database.
+SqlSourceReport CheckSqlSource(const SqlSourceOptions& options);
 
 }  // namespace tillbridge::drivers

@@ -157,6 +157,8 @@ const std::vector<ConfigKeySpec>& SqlSourceConfigKeys() {
       {"pos.query.lines", ConfigType::kString, "", "Replaces the profile's [lines] query."},
       {"pos.query.payments", ConfigType::kString, "", "Replaces the profile's [payments] query."},
       {"pos.query.coupons", ConfigType::kString, "", "Replaces the profile's [coupons] query."},
+      {"pos.query.held", ConfigType::kString, "",
+       "Replaces the profile's [held] query (held baskets kept in a table of their own)."},
   };
   return keys;
 }
@@ -253,6 +255,7 @@ Result<SqlSourceOptions> SqlSourceOptionsFrom(const ConfigValues& values,
   options.lines_query = Value(values, "pos.query.lines");
   options.payments_query = Value(values, "pos.query.payments");
   options.coupons_query = Value(values, "pos.query.coupons");
+  options.held_query = Value(values, "pos.query.held");
 
   // Load the profile now so that a bad profile is reported against its key
   // when the configuration is read, not when the source starts.

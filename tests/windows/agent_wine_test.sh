@@ -328,11 +328,14 @@ check "the restart added events only for new activity ($before_restart before)" 
 stop_agent
 
 # --- A second register reads an OSPOS database on MariaDB ---------------------
-# The schema dump comes from the Linux suite's sql_db_setup (upstream OSPOS
-# schema from ../shared/pos-schemas); the agent connects as the read-only
-# user, as a store would configure it.
+# The schema dump comes from the Linux suite's sql_db_setup: the upstream
+# OSPOS schema when ../shared/pos-schemas is there, else the project's own
+# fixture (tests/drivers/sql/ospos/); the sample sales are the project's. The
+# agent connects as the read-only user, as a store would configure it.
 OSPOS_DUMP="$LINUX_BUILD/tbtest/ospos_schema.sql"
-OSPOS_SAMPLES="$SRC/../shared/pos-schemas/ospos/samples/sample_inserts.sql"
+[ -f "$OSPOS_DUMP" ] || OSPOS_DUMP="$LINUX_BUILD/tbtest/ospos_fixture.sql"
+OSPOS_SAMPLES="$SRC/tests/drivers/sql/ospos/samples.sql"
+echo "OSPOS schema for the Windows agent: $(basename "$OSPOS_DUMP")"
 MYSQL=(mysql --protocol=tcp -h 127.0.0.1 -P "${TB_MARIADB_PORT:-3306}" -u tillbridge_pos
        -ptillbridge-pos)
 if [ -f "$OSPOS_DUMP" ] && [ -f "$OSPOS_SAMPLES" ] && command -v mysql >/dev/null &&

@@ -243,12 +243,43 @@ TEST_CASE("unknown POS: parked bons are abandoned, returns refunded, unmapped st
   CHECK(f.source->Health().last_error.empty());
 }
 
+// The check of `report` called `name`; a failed stand-in when it is missing.
+SqlSourceCheck CheckNamed(const SqlSourceReport& report, const std::string& name) {
+  for (const auto& check : report.checks) {
+    if (check.name == name) return check;
+  }
+  return SqlSourceCheck{name, CheckOutcome::kFailed, "(not reported)", "", StatusCode::kNotFound};
+}
+
+int FailedChecks(const SqlSourceReport& report) {
+  int failed = 0;
+  for (const auto& check : report.checks) failed += check.outcome == CheckOutcome::kFailed;
+  return failed;
+}
+
 TEST_CASE("unknown POS: doctor checks the profile against the database") {
   KasseFixture f;
+  f.RingUp('A', "1", "NULL", "2026-03-02 08:15:00+01");
+  f.RingUp('P', "2", "NULL", "2026-03-02 08:20:00+01");  // parked: no payment yet
   auto options = SqlSourceOptionsFrom(ConfigValues(f.config), f.dir.path());
   REQUIRE(options.ok());
-  Status ok = CheckSqlSource(*options);
-  CHECK_MESSAGE(ok.ok(), ok.ToString());
+  const SqlSourceReport ok = CheckSqlSource(*options);
+  CHECK_MESSAGE(ok.Passed(), ok.ToStatus().ToString());
+  CHECK(ok.ToStatus().ok());
+  CHECK(ok.database.find("postgresql://tillbridge_ro@127.0.0.1") == 0);
+  CHECK(ok.profile == "kasse");
+  // One check per [requires] table and per query, each with what it found.
+  CHECK(CheckNamed(ok, "connection").outcome == CheckOutcome::kOk);
+  CHECK(CheckNamed(ok, "table bon").detail == "ok, all 10 columns");
+  CHECK(CheckNamed(ok, "table guests").detail == "ok, all 2 columns");
+  CHECK(CheckNamed(ok, "query [sales]").detail == "ok, 2 rows");
+  CHECK(CheckNamed(ok, "query [lines]").detail == "ok, 4 rows");
+  CHECK(CheckNamed(ok, "query [payments]").detail == "ok, 1 row");
+  CHECK(CheckNamed(ok, "query [coupons]").detail == "not set in this profile");
+  const SqlSourceCheck reader = CheckNamed(ok, "user tillbridge_ro");
+  CHECK(reader.outcome == CheckOutcome::kOk);
+  CHECK(reader.detail == "SELECT only");
+  CHECK(ok.checks.size() == 12);  // connection, 5 tables, 5 queries, the user
 
   // A typo in the mapping and a table the POS does not have.
   std::string profile = kProfile;
@@ -259,26 +290,45 @@ TEST_CASE("unknown POS: doctor checks the profile against the database") {
     std::ofstream out(f.dir.File("kasse.profile"));
     out << profile;
   }
-  Status bad = CheckSqlSource(*options);
-  REQUIRE(bad.code() == StatusCode::kFailedPrecondition);
-  CHECK_MESSAGE(bad.message().find("query [lines] has no column 'menge_kg' for quantity") !=
+  const SqlSourceReport bad = CheckSqlSource(*options);
+  CHECK(!bad.Passed());
+  CHECK(FailedChecks(bad) == 2);
+  const SqlSourceCheck lines = CheckNamed(bad, "query [lines]");
+  CHECK(lines.outcome == CheckOutcome::kFailed);
+  CHECK(lines.code == StatusCode::kFailedPrecondition);
+  CHECK(lines.detail == "no column 'menge_kg' for quantity");
+  CHECK(lines.fix == "map it with quantity = <column> in [lines] to a column the query returns");
+  CHECK(CheckNamed(bad, "table gutscheine").detail == "does not exist (or the user cannot see it)");
+  CHECK(CheckNamed(bad, "query [sales]").detail == "ok, 2 rows");
+  const Status summary = bad.ToStatus();
+  CHECK(summary.code() == StatusCode::kFailedPrecondition);
+  CHECK_MESSAGE(summary.message().find("query [lines]: no column 'menge_kg' for quantity") !=
                     std::string::npos,
-                bad.message());
-  CHECK(bad.message().find("table gutscheine does not exist") != std::string::npos);
-  CHECK(bad.message().find("postgresql://tillbridge_ro@127.0.0.1") != std::string::npos);
+                summary.message());
+  CHECK(summary.message().find("table gutscheine: does not exist") != std::string::npos);
+  CHECK(summary.message().find("postgresql://tillbridge_ro@127.0.0.1") != std::string::npos);
 
-  // The POS's own user may write: doctor says so.
+  // The POS's own user may write: doctor names that, as its own problem.
   auto writer_options = *options;
-  writer_options.profile = "kasse.profile";
   writer_options.user = testing::kPosUser;
   writer_options.password = testing::kPosPassword;
   {
     std::ofstream out(f.dir.File("kasse.profile"));
     out << kProfile;
   }
-  Status writable = CheckSqlSource(writer_options);
-  REQUIRE(!writable.ok());
-  CHECK(writable.message().find("may change data") != std::string::npos);
+  const SqlSourceReport writable = CheckSqlSource(writer_options);
+  REQUIRE(!writable.Passed());
+  CHECK(FailedChecks(writable) == 1);
+  const SqlSourceCheck user = CheckNamed(writable, "user tillbridge_pos");
+  CHECK(user.outcome == CheckOutcome::kFailed);
+  CHECK(user.code == StatusCode::kPermissionDenied);
+  CHECK_MESSAGE(user.detail.find("this user can write to the POS database (INSERT, UPDATE, "
+                                 "DELETE, TRUNCATE on 5 tables: bon, bon_pos, guests, staff, "
+                                 "zahlung); give it SELECT only") == 0,
+                user.detail);
+  CHECK(CheckNamed(writable, "query [lines]").detail == "ok, 4 rows");
+  CHECK(writable.ToStatus().code() == StatusCode::kPermissionDenied);
+  CHECK(writable.ToStatus().message().find("does not match") == std::string::npos);
 }
 
 TEST_CASE("unknown POS with config only: the generic profile plus query overrides") {

@@ -405,11 +405,11 @@ TEST_CASE("a schema that does not match the profile: Open names the query, docto
   CHECK(open.message().find("closed_at") != std::string::npos);
   CHECK(open.message().find("POS source 'pos'") != std::string::npos);
 
-  Status doctor = CheckSqlSource(options);
+  Status doctor = CheckSqlSource(options).ToStatus();
   CHECK(doctor.code() == StatusCode::kFailedPrecondition);
   for (const char* part :
-       {"table tickets: no column closed_at", "table ticket_coupons does not exist",
-        "query [sales] does not run", "query [coupons] does not run"}) {
+       {"table tickets: no column closed_at", "table ticket_coupons: does not exist",
+        "query [sales]: does not run", "query [coupons]: does not run"}) {
     CHECK_MESSAGE(doctor.message().find(part) != std::string::npos, part, "\n", doctor.message());
   }
 
@@ -417,7 +417,7 @@ TEST_CASE("a schema that does not match the profile: Open names the query, docto
   tillbridge::testing::TempDir good;
   REQUIRE(DemoPos::Open(good.File("pos.db"), clock).ok());
   options.database = good.File("pos.db");
-  Status ok = CheckSqlSource(options);
+  Status ok = CheckSqlSource(options).ToStatus();
   CHECK_MESSAGE(ok.ok(), ok.ToString());
 }
 
@@ -432,9 +432,9 @@ TEST_CASE("doctor names a query column the profile maps but the query lacks") {
       "SELECT ticket_id AS sale_id, line_no, sku, description, "
       "qty_milli AS qty, unit_price_cents AS unit_price, line_total_cents AS total "
       "FROM ticket_lines";
-  Status doctor = CheckSqlSource(options);
+  Status doctor = CheckSqlSource(options).ToStatus();
   REQUIRE(!doctor.ok());
-  CHECK_MESSAGE(doctor.message().find("query [lines] has no column 'quantity' for quantity") !=
+  CHECK_MESSAGE(doctor.message().find("query [lines]: no column 'quantity' for quantity") !=
                     std::string::npos,
                 doctor.message());
 }

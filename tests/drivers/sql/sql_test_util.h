@@ -90,9 +90,36 @@ class PosWriter {
   std::unique_ptr<Session> session_;
 };
 
-// A fresh MariaDB database loaded with the OSPOS schema (from the dump the
-// sql_db_setup fixture made with ../shared/pos-schemas/ospos/load.sh);
-// dropped again on destruction.
+// The OSPOS schemas a test database can be made from. The sql_db_setup
+// fixture dumps both into the build tree (tbtest/).
+enum class OsposSchema {
+  // tests/drivers/sql/ospos/schema.sql: the subset of OSPOS 3.4.1 that the
+  // ospos profile reads. Always there.
+  kFixture,
+  // The full upstream OSPOS 3.4.1 schema, loaded with
+  // ../shared/pos-schemas/ospos/load.sh; there only when that folder is.
+  kUpstream,
+};
+
+// Exit code of a test program that did not run because the schema it was
+// asked for is absent; ctest's SKIP_RETURN_CODE for such tests.
+inline constexpr int kSkippedExitCode = 77;
+
+// The schema this test program runs against, chosen by the environment
+// variable TILLBRIDGE_OSPOS_SCHEMA: `fixture` (the default), `upstream`, or
+// `upstream-if-present` (upstream when its dump exists, else the fixture).
+// The first call prints the choice ("OSPOS schema: ..."). When `upstream` is
+// asked for and its dump is absent it prints why and ends the program with
+// kSkippedExitCode, so the run is reported skipped, never passed.
+// InvalidArgument for any other value.
+Result<OsposSchema> ChosenOsposSchema();
+
+// The folder of the project's OSPOS fixture: schema.sql and the sample SQL
+// that both schemas' tests ring sales up with.
+std::string OsposFixtureDir();
+
+// A fresh MariaDB database loaded with the chosen OSPOS schema (see
+// ChosenOsposSchema); dropped again on destruction.
 class OsposDatabase {
  public:
   static Result<std::unique_ptr<OsposDatabase>> Create(const std::string& label);
@@ -120,8 +147,5 @@ class PostgresDatabase {
   explicit PostgresDatabase(std::string name) : name_(std::move(name)) {}
   std::string name_;
 };
-
-// The folder of the shared OSPOS schema (TILLBRIDGE_SOURCE_DIR/../shared/...).
-std::string OsposSchemaDir();
 
 }  // namespace tillbridge::drivers::testing
