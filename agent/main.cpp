@@ -14,6 +14,7 @@
 #include "agent/runtime.h"
 #include "agent/version.h"
 #include "common/log.h"
+#include "common/platform/files.h"
 
 namespace tillbridge::agent {
 namespace {
@@ -135,6 +136,9 @@ int Dispatch(int argc, char** argv) {
 }  // namespace tillbridge::agent
 
 int main(int argc, char** argv) {
+  // The store, logs, spool and exports hold phone numbers and consent
+  // records: other local users get no access, whatever umask we run under.
+  tillbridge::platform::LimitNewFilePermissions();
   // Windows service control: ServerApplication handles these itself.
   if (argc > 1 && argv[1][0] == '/') {
     tillbridge::agent::CommandLine line;

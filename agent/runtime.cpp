@@ -7,6 +7,7 @@
 #include "agent/api/api_server.h"
 #include "agent/source_runner.h"
 #include "common/log.h"
+#include "common/platform/files.h"
 #include "common/metrics.h"
 #include "common/phone.h"
 #include "drivers/printer/printer_tap.h"
@@ -49,6 +50,14 @@ Result<std::unique_ptr<store::Store>> OpenConfiguredStore(const LoadedConfig& co
   } else if (!std::filesystem::exists(dir / "tillbridge.db", error)) {
     return Status::NotFound("no store at " + (dir / "tillbridge.db").string() +
                             " (has `tillbridge run` started with this config yet?)");
+  }
+  // Folders and files made before this version (or by hand) may be open to
+  // every local user; the store holds phone numbers and the consent ledger.
+  for (const std::string& path :
+       {dir.string(), StorePath(config), StorePath(config) + "-wal", StorePath(config) + "-shm"}) {
+    if (!std::filesystem::exists(path, error)) continue;
+    Status denied = platform::DenyOthers(path);
+    if (!denied.ok()) LogWarning("agent", "cannot restrict " + path + ": " + denied.message());
   }
   store::StoreOptions options;
   options.path = StorePath(config);

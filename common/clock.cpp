@@ -85,6 +85,13 @@ Result<UnixMillis> ParseRfc3339(std::string_view text) {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
     return Status::InvalidArgument("date or time field out of range");
   }
+  static constexpr int kDaysIn[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  const int month_days = kDaysIn[month - 1] + (month == 2 && leap ? 1 : 0);
+  if (day > month_days) {
+    return Status::InvalidArgument("there is no day " + std::to_string(day) + " in month " +
+                                   std::to_string(month) + " of " + std::to_string(year));
+  }
   size_t pos = 19;
   int millis = 0;
   if (pos < text.size() && text[pos] == '.') {

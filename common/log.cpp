@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "common/card_numbers.h"
 #include "common/phone.h"
 
 namespace tillbridge {
@@ -16,7 +17,9 @@ void Log(LogLevel level, std::string_view component, std::string_view message) {
       : level == LogLevel::kWarning ? Poco::Message::PRIO_WARNING
                                     : Poco::Message::PRIO_ERROR;
   if (!logger.is(priority)) return;
-  logger.log(Poco::Message(logger.name(), MaskPhonesInText(message), priority));
+  // Card numbers first: the phone masker would leave a card number written
+  // with underscores or across lines readable.
+  logger.log(Poco::Message(logger.name(), MaskPhonesInText(MaskCardNumbers(message)), priority));
 }
 
 }  // namespace tillbridge

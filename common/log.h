@@ -1,5 +1,6 @@
 // Logging facade over Poco's loggers. Every message passes through
-// MaskPhonesInText, so no log line carries a full phone number. Thread-safe.
+// MaskCardNumbers and MaskPhonesInText, so no log line carries a card number
+// or a full phone number. Thread-safe.
 #pragma once
 
 #include <string_view>

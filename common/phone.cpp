@@ -98,9 +98,25 @@ std::string MaskPhone(std::string_view phone) {
 std::string MaskPhonesInText(std::string_view text) {
   std::string out;
   out.reserve(text.size());
+  const auto word_char = [&](size_t at) {
+    const unsigned char x = static_cast<unsigned char>(text[at]);
+    return std::isalnum(x) || x == '_';
+  };
+  // Copies the identifier (agent id, hash, event id) that starts at `from`.
+  const auto copy_word = [&](size_t from) {
+    size_t end = from;
+    while (end < text.size() && word_char(end)) ++end;
+    out.append(text.substr(from, end - from));
+    return end;
+  };
   size_t i = 0;
   while (i < text.size()) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (std::isdigit(c) && i > 0 && word_char(i - 1)) {
+      // Digits inside a word are part of an id, not a phone number.
+      i = copy_word(i);
+      continue;
+    }
     if (std::isdigit(c) || (c == '+' && i + 1 < text.size() &&
                             std::isdigit(static_cast<unsigned char>(text[i + 1])))) {
       // Extend over a phone-like run: digits and common separators.
@@ -117,6 +133,12 @@ std::string MaskPhonesInText(std::string_view text) {
           break;
         }
         ++end;
+      }
+      const size_t after = last_digit + 1;
+      if (after < text.size() && std::isalpha(static_cast<unsigned char>(text[after])) &&
+          std::isdigit(c)) {
+        i = copy_word(i);  // "0804a39f...": an id that starts with digits
+        continue;
       }
       if (digit_count >= 7) {
         out += MaskPhone(text.substr(i, last_digit - i + 1));

@@ -4,6 +4,8 @@
 
 #include <functional>
 
+#include "common/card_numbers.h"
+#include "store/card_guard.h"
 #include "store/consent_ledger.h"
 #include "store/event_json.h"
 #include "store/store_core.h"
@@ -117,18 +119,20 @@ class ChangeApplier {
         "redeemed_count = max(redeemed_count, excluded.redeemed_count), "
         "updated_at = excluded.updated_at");
     if (!upsert.ok()) return upsert.status();
-    upsert->Bind(1, data.code);
+    // What the cloud sends is masked like any source's text (a coupon text
+    // or an SMS a customer wrote may hold a card number).
+    upsert->Bind(1, MaskCardNumbers(data.code));
     if (change.phone.empty())
       upsert->BindNull(2);
     else
       upsert->Bind(2, change.phone);
-    upsert->Bind(3, data.description)
+    upsert->Bind(3, MaskCardNumbers(data.description))
         .BindOptional(4, data.discount_minor)
         .BindOptional(5, data.discount_percent);
     if (data.currency.empty())
       upsert->BindNull(6);
     else
-      upsert->Bind(6, data.currency);
+      upsert->Bind(6, MaskCardNumbers(data.currency));
     upsert->BindOptional(7, data.valid_from)
         .BindOptional(8, data.valid_until)
         .Bind(9, data.max_redemptions)
@@ -147,12 +151,12 @@ class ChangeApplier {
         "INSERT INTO engagement (change_id, phone, kind, campaign, occurred_at, detail) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (change_id) DO NOTHING");
     if (!insert.ok()) return insert.status();
-    insert->Bind(1, change.change_id)
+    insert->Bind(1, MaskCardNumbers(change.change_id))
         .Bind(2, change.phone)
-        .Bind(3, data.kind)
-        .Bind(4, data.campaign)
+        .Bind(3, MaskCardNumbers(data.kind))
+        .Bind(4, MaskCardNumbers(data.campaign))
         .Bind(5, change.occurred_at)
-        .Bind(6, data.detail_json);
+        .Bind(6, MaskCardNumbersInJson(data.detail_json));
     TB_RETURN_IF_ERROR(insert->Run());
     return db_.Changes() > 0;
   }
@@ -169,7 +173,9 @@ class ChangeApplier {
         "(loyalty_points IS NOT coalesce(?2, loyalty_points) OR "
         " loyalty_tier IS NOT coalesce(?3, loyalty_tier))");
     if (!update.ok()) return update.status();
-    update->Bind(1, change.phone).BindOptional(2, data.points).BindOptional(3, data.tier);
+    std::optional<std::string> tier;
+    if (data.tier) tier = MaskCardNumbers(*data.tier);
+    update->Bind(1, change.phone).BindOptional(2, data.points).BindOptional(3, tier);
     TB_RETURN_IF_ERROR(update->Run());
     return db_.Changes() > 0;
   }
@@ -182,7 +188,9 @@ class ChangeApplier {
     auto update =
         db_.Prepare("UPDATE contacts SET segments = ?2 WHERE phone = ?1 AND segments IS NOT ?2");
     if (!update.ok()) return update.status();
-    update->Bind(1, change.phone).Bind(2, JsonStringArray(data.segments));
+    std::vector<std::string> segments;
+    for (const auto& segment : data.segments) segments.push_back(MaskCardNumbers(segment));
+    update->Bind(1, change.phone).Bind(2, JsonStringArray(segments));
     TB_RETURN_IF_ERROR(update->Run());
     return db_.Changes() > 0;
   }
@@ -195,7 +203,7 @@ class ChangeApplier {
     auto update = db_.Prepare(
         "UPDATE contacts SET cloud_fields = ?2 WHERE phone = ?1 AND cloud_fields IS NOT ?2");
     if (!update.ok()) return update.status();
-    update->Bind(1, change.phone).Bind(2, data.fields_json);
+    update->Bind(1, change.phone).Bind(2, MaskCardNumbersInJson(data.fields_json));
     TB_RETURN_IF_ERROR(update->Run());
     return db_.Changes() > 0;
   }
@@ -272,7 +280,8 @@ Result<std::optional<CloudCoupon>> CloudChanges::Coupon(const std::string& code)
       "valid_until, max_redemptions, redeemed_count, code FROM coupons "
       "WHERE code = ?1 COLLATE NOCASE");
   if (!select.ok()) return select.status();
-  select->Bind(1, code);
+  // Stored codes are masked (ApplyPage), so the one asked for is masked too.
+  select->Bind(1, MaskCardNumbers(code));
   auto row = select->Step();
   if (!row.ok()) return row.status();
   if (!*row) return std::optional<CloudCoupon>();

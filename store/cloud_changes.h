@@ -110,6 +110,9 @@ class CloudChanges {
   // entry is skipped and reported, never fatal, so one bad change cannot
   // stall the feed. When `expected_cursor` is given and the stored cursor
   // differs, nothing is written (FailedPrecondition): another puller moved on.
+  // Text the cloud sends (coupon codes and descriptions, engagement, loyalty
+  // tiers, segments, customer fields, SMS keywords) is stored with card
+  // numbers masked (store/card_guard.h).
   Result<ApplyReport> ApplyPage(const std::vector<CloudChange>& changes,
                                 std::string_view next_cursor,
                                 const std::optional<std::string>& expected_cursor = std::nullopt);
@@ -118,7 +121,8 @@ class CloudChanges {
   Result<std::optional<std::string>> Cursor();
 
   // A coupon as stored, found by its code in any letter case (the cashier
-  // may type it); nullopt when unknown. `code` comes back as issued.
+  // may type it); nullopt when unknown. `code` comes back as issued (card
+  // numbers masked, like ApplyPage stores it).
   Result<std::optional<CloudCoupon>> Coupon(const std::string& code);
 
  private:

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "common/card_numbers.h"
 #include "common/digest.h"
 #include "store/event_json.h"
 #include "store/store_core.h"
@@ -167,14 +168,16 @@ Result<ConsentOutcome> ConsentLedger::RecordLocked(const ConsentChange& change) 
   row.purpose = std::string(ConsentPurposeName(change.purpose));
   row.state = std::string(ConsentStateName(next));
   row.previous_state = std::string(ConsentStateName(current.state));
-  row.method = change.method;
-  row.actor = change.actor;
+  // The ledger can never be edited, so a card number must not get in: the
+  // texts that came from outside are masked before they are hashed.
+  row.method = MaskCardNumbers(change.method);
+  row.actor = MaskCardNumbers(change.actor);
   row.store_id = core_.options.store_id;
   row.terminal_id = core_.options.terminal_id;
   row.occurred_at = change.occurred_at;
   row.recorded_at = core_.Now();
   row.disclosure_hash = change.disclosure_hash;
-  row.detail = change.detail;
+  row.detail = MaskCardNumbers(change.detail);
   row.prev_hash = head->second;
   auto max_seq = db.QueryInt("SELECT coalesce(max(seq), 0) FROM consent_ledger");
   if (!max_seq.ok()) return max_seq.status();

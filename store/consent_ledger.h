@@ -92,7 +92,8 @@ class ConsentLedger {
   // explicit (not from the cloud's bulk data) and occurred after it; an
   // opt-out applies unless it occurred before an explicit opt-in that is
   // the current state (a STOP pulled late must not undo a newer opt-in at
-  // the counter); repeating the current state adds no row.
+  // the counter); repeating the current state adds no row. Card numbers in
+  // method, actor and detail are masked before the row is hashed.
   Result<ConsentOutcome> Record(const ConsentChange& change);
 
   // Current state for both purposes (kNone records when never captured).

@@ -1,5 +1,7 @@
 #include "store/customers.h"
 
+#include "common/card_numbers.h"
+#include "store/card_guard.h"
 #include "store/store_core.h"
 
 namespace tillbridge::store {
@@ -117,16 +119,19 @@ Status Customers::ApplyCloudProfile(const CloudProfileUpdate& update) {
                            [&](Statement& s) { s.Bind(2, *update.loyalty_points); }));
   }
   if (update.loyalty_tier) {
-    TB_RETURN_IF_ERROR(set("UPDATE contacts SET loyalty_tier = ?2 WHERE phone = ?1",
-                           [&](Statement& s) { s.Bind(2, *update.loyalty_tier); }));
+    TB_RETURN_IF_ERROR(
+        set("UPDATE contacts SET loyalty_tier = ?2 WHERE phone = ?1",
+            [&](Statement& s) { s.Bind(2, MaskCardNumbers(*update.loyalty_tier)); }));
   }
   if (update.segments_json) {
-    TB_RETURN_IF_ERROR(set("UPDATE contacts SET segments = ?2 WHERE phone = ?1",
-                           [&](Statement& s) { s.Bind(2, *update.segments_json); }));
+    TB_RETURN_IF_ERROR(set("UPDATE contacts SET segments = ?2 WHERE phone = ?1", [&](Statement& s) {
+      s.Bind(2, MaskCardNumbersInJson(*update.segments_json));
+    }));
   }
   if (update.cloud_fields_json) {
-    TB_RETURN_IF_ERROR(set("UPDATE contacts SET cloud_fields = ?2 WHERE phone = ?1",
-                           [&](Statement& s) { s.Bind(2, *update.cloud_fields_json); }));
+    TB_RETURN_IF_ERROR(
+        set("UPDATE contacts SET cloud_fields = ?2 WHERE phone = ?1",
+            [&](Statement& s) { s.Bind(2, MaskCardNumbersInJson(*update.cloud_fields_json)); }));
   }
   return txn.Commit();
 }
@@ -140,12 +145,15 @@ Result<bool> Customers::AddEngagement(const EngagementEvent& event) {
       "INSERT INTO engagement (change_id, phone, kind, campaign, occurred_at, detail) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (change_id) DO NOTHING");
   if (!insert.ok()) return insert.status();
-  insert->Bind(1, event.change_id)
+  // Cloud text is masked like any source's (an SMS a customer wrote may hold
+  // a card number).
+  insert->Bind(1, MaskCardNumbers(event.change_id))
       .Bind(2, event.phone)
-      .Bind(3, event.kind)
-      .Bind(4, event.campaign)
+      .Bind(3, MaskCardNumbers(event.kind))
+      .Bind(4, MaskCardNumbers(event.campaign))
       .Bind(5, event.occurred_at)
-      .Bind(6, event.detail_json.empty() ? std::string("{}") : event.detail_json);
+      .Bind(6, event.detail_json.empty() ? std::string("{}")
+                                         : MaskCardNumbersInJson(event.detail_json));
   TB_RETURN_IF_ERROR(insert->Run());
   return core_.db->Changes() > 0;
 }

@@ -65,10 +65,12 @@ class Customers {
   Result<std::optional<CustomerProfile>> Find(const std::string& phone);
 
   // Applies cloud-side profile fields in one transaction, creating the
-  // contact when it is new. InvalidArgument for a non-E.164 phone.
+  // contact when it is new. InvalidArgument for a non-E.164 phone. Card
+  // numbers in the tier, segments and fields are masked (store/card_guard.h).
   Status ApplyCloudProfile(const CloudProfileUpdate& update);
 
-  // Stores one engagement fact; false when its change_id was already stored.
+  // Stores one engagement fact, card numbers in its texts masked; false when
+  // its change_id was already stored.
   Result<bool> AddEngagement(const EngagementEvent& event);
 
  private:

@@ -1,5 +1,6 @@
 #include "store/disclosures.h"
 
+#include "common/card_numbers.h"
 #include "common/digest.h"
 #include "store/store_core.h"
 
@@ -42,21 +43,21 @@ Result<Disclosure> Disclosures::Install(ConsentPurpose purpose, const std::strin
   if (text.empty()) return Status::InvalidArgument("disclosure text is empty");
   Disclosure d;
   d.purpose = purpose;
-  d.version = version;
-  d.text = text;
-  d.frequency = frequency;
-  d.hash = Sha256Hex(std::string(ConsentPurposeName(purpose)) + '\x1f' + version + '\x1f' +
-                     frequency + '\x1f' + text);
+  d.version = MaskCardNumbers(version);
+  d.text = MaskCardNumbers(text);
+  d.frequency = MaskCardNumbers(frequency);
+  d.hash = Sha256Hex(std::string(ConsentPurposeName(purpose)) + '\x1f' + d.version + '\x1f' +
+                     d.frequency + '\x1f' + d.text);
   std::lock_guard lock(core_.mutex);
   auto same = core_.db->Prepare(
       "SELECT hash, installed_at FROM disclosures WHERE purpose = ?1 AND version = ?2");
   if (!same.ok()) return same.status();
-  same->Bind(1, ConsentPurposeName(purpose)).Bind(2, version);
+  same->Bind(1, ConsentPurposeName(purpose)).Bind(2, d.version);
   auto row = same->Step();
   if (!row.ok()) return row.status();
   if (*row) {
     if (same->Text(0) != d.hash) {
-      return Status::AlreadyExists("disclosure version '" + version + "' for " +
+      return Status::AlreadyExists("disclosure version '" + d.version + "' for " +
                                    std::string(ConsentPurposeName(purpose)) +
                                    " already exists with different text; use a new version");
     }

@@ -29,6 +29,7 @@ class Disclosures {
 
   // Installs a new version. The same (purpose, version) with identical
   // content is accepted again; with different content it is AlreadyExists.
+  // Card numbers in version, text and frequency are masked before hashing.
   Result<Disclosure> Install(ConsentPurpose purpose, const std::string& version,
                              const std::string& text, const std::string& frequency);
   // The most recently installed version for `purpose`, or nullopt.

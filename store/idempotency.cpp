@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "common/card_numbers.h"
 #include "store/store_core.h"
 
 namespace tillbridge::store {
@@ -49,12 +50,16 @@ Result<std::optional<StoredResponse>> Load(Database& db, const std::string& key,
 Result<std::optional<StoredResponse>> IdempotencyKeys::Find(const std::string& key,
                                                             UnixMillis not_before) {
   std::lock_guard lock(core_.mutex);
-  return Load(*core_.db, key, not_before);
+  return Load(*core_.db, MaskCardNumbers(key), not_before);
 }
 
-Result<StoredResponse> IdempotencyKeys::Save(const std::string& key, const StoredResponse& response,
+Result<StoredResponse> IdempotencyKeys::Save(const std::string& unmasked_key,
+                                             const StoredResponse& response,
                                              UnixMillis replace_before) {
-  if (key.empty()) return Status::InvalidArgument("idempotency key is empty");
+  if (unmasked_key.empty()) return Status::InvalidArgument("idempotency key is empty");
+  // Keys are made by the client and may be anything; random ones look like
+  // a card number now and then, so they are masked rather than refused.
+  const std::string key = MaskCardNumbers(unmasked_key);
   std::lock_guard lock(core_.mutex);
   Database& db = *core_.db;
   TransactionGuard txn(db);

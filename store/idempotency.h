@@ -21,6 +21,9 @@ struct StoredResponse {
   UnixMillis created_at = 0;
 };
 
+// Keys are stored with card numbers masked (common/card_numbers.h); Find
+// masks the key it is given the same way. Response bodies are stored as
+// given: the local API builds them from values the store accepted.
 // Thread-safe (serialized through the store).
 class IdempotencyKeys {
  public:

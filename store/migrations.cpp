@@ -189,6 +189,19 @@ CREATE INDEX coupon_redemptions_code ON coupon_redemptions (code);
 ALTER TABLE transactions ADD COLUMN tip_minor INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE transactions ADD COLUMN refund_of TEXT;
 )sql",
+      // 5 -> 6: cashier page sign-ins and used launch links survive a
+      // restart.
+      R"sql(
+CREATE TABLE web_sessions (
+  id_hash TEXT PRIMARY KEY,
+  csrf TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE TABLE used_launch_links (
+  nonce TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+);
+)sql",
   };
   return steps;
 }

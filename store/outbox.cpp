@@ -1,5 +1,6 @@
 #include "store/outbox.h"
 
+#include "common/card_numbers.h"
 #include "store/store_core.h"
 
 namespace tillbridge::store {
@@ -60,9 +61,11 @@ Status Outbox::Defer(const std::vector<std::string>& event_ids, UnixMillis next_
       "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 "
       "WHERE event_id = ?1");
   if (!update.ok()) return update.status();
+  // Errors may quote what the cloud answered; they are kept masked.
+  const std::string masked_error = MaskCardNumbers(error);
   for (const auto& id : event_ids) {
     update->Reset();
-    update->Bind(1, id).Bind(2, next_attempt_at).Bind(3, error);
+    update->Bind(1, id).Bind(2, next_attempt_at).Bind(3, masked_error);
     TB_RETURN_IF_ERROR(update->Run());
   }
   return txn.Commit();
@@ -78,7 +81,7 @@ Status Outbox::MoveToDeadLetter(const std::string& event_id, std::string_view re
       "ON CONFLICT (event_id) DO UPDATE SET reason = excluded.reason, "
       "failed_at = excluded.failed_at");
   if (!copy.ok()) return copy.status();
-  copy->Bind(1, event_id).Bind(2, reason).Bind(3, core_.Now());
+  copy->Bind(1, event_id).Bind(2, MaskCardNumbers(reason)).Bind(3, core_.Now());
   TB_RETURN_IF_ERROR(copy->Run());
   auto remove = core_.db->Prepare("DELETE FROM outbox WHERE event_id = ?1");
   if (!remove.ok()) return remove.status();

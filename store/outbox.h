@@ -35,7 +35,8 @@ class Outbox {
   // Removes acknowledged events. Unknown ids are ignored.
   Status Acknowledge(const std::vector<std::string>& event_ids);
 
-  // Records a failed attempt and when to try again.
+  // Records a failed attempt and when to try again. Card numbers in `error`
+  // (and in MoveToDeadLetter's `reason`) are masked.
   Status Defer(const std::vector<std::string>& event_ids, UnixMillis next_attempt_at,
                std::string_view error);
 

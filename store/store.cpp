@@ -1,11 +1,15 @@
 #include "store/store.h"
 
+#include <filesystem>
+
 #include "common/digest.h"
+#include "common/platform/files.h"
 #include "store/cloud_changes.h"
 #include "store/consent_ledger.h"
 #include "store/customers.h"
 #include "store/disclosures.h"
 #include "store/idempotency.h"
+#include "store/web_sessions.h"
 #include "store/migrations.h"
 #include "store/outbox.h"
 #include "store/store_core.h"
@@ -46,9 +50,86 @@ Result<std::string> EnsureAgentId(StoreCore& core) {
   return id;
 }
 
+// Below this much free space a failed write is put down to a full disk.
+constexpr std::uintmax_t kFullBelow = 4 * 1024 * 1024;
+// With less than this free, the store is reported as not writable even when
+// a small write still fits (the next batch of sales would not).
+constexpr std::uintmax_t kWritableMinimum = 1024 * 1024;
+
+std::filesystem::path FolderOf(const std::string& path) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  return parent.empty() ? std::filesystem::path(".") : parent;
+}
+
+std::string Bytes(std::uintmax_t bytes) {
+  if (bytes >= 10 * 1024 * 1024) return std::to_string(bytes / (1024 * 1024)) + " MiB";
+  if (bytes >= 10 * 1024) return std::to_string(bytes / 1024) + " KiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+// Puts a failed store operation in a store manager's words when the cause
+// is a full disk or a folder that cannot be written; other errors pass.
+Status ExplainStoreFailure(const std::string& path, const Status& error) {
+  if (error.ok()) return error;
+  const std::filesystem::path folder = FolderOf(path);
+  std::error_code failed;
+  const auto space = std::filesystem::space(folder, failed);
+  const bool sqlite_full = error.message().find("database or disk is full") != std::string::npos;
+  if (sqlite_full || (!failed && space.available < kFullBelow &&
+                      (error.code() == StatusCode::kIoError ||
+                       error.code() == StatusCode::kInternal))) {
+    return Status::IoError("the disk is full: " +
+                           (failed ? std::string() : Bytes(space.available) + " free ") +
+                           "on the drive holding " + folder.string() +
+                           "; free some space" +
+                           (sqlite_full ? std::string() : " (" + error.message() + ")"));
+  }
+  const bool read_only = error.code() == StatusCode::kPermissionDenied ||
+                         error.message().find("readonly") != std::string::npos ||
+                         error.message().find("read-only") != std::string::npos ||
+                         (error.code() == StatusCode::kIoError &&
+                          !platform::CanReadAndWrite(folder.string()));
+  if (read_only) {
+    return Status::PermissionDenied("the data folder " + folder.string() +
+                                    " cannot be written (a read-only disk, or owned by another "
+                                    "user); give the agent's user write access (" +
+                                    error.message() + ")");
+  }
+  return error;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
+  const std::string path = options.path;
+  auto opened = OpenUnexplained(std::move(options));
+  if (!opened.ok()) return ExplainStoreFailure(path, opened.status());
+  return opened;
+}
+
+Status Store::CheckWritable() {
+  std::lock_guard lock(core_->mutex);
+  const UnixMillis now = core_->Now();
+  if (core_->write_checked_at != 0 && now >= core_->write_checked_at &&
+      now - core_->write_checked_at < 1000) {
+    return core_->write_status;
+  }
+  Status status = core_->db->Exec(
+      "INSERT INTO meta (key, value) VALUES ('write_checked_at', '" + std::to_string(now) +
+      "') ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  if (status.ok()) {
+    std::error_code failed;
+    const auto space = std::filesystem::space(FolderOf(core_->options.path), failed);
+    if (!failed && space.available < kWritableMinimum) {
+      status = Status::IoError("database or disk is full");
+    }
+  }
+  core_->write_status = ExplainStoreFailure(core_->options.path, status);
+  core_->write_checked_at = now;
+  return core_->write_status;
+}
+
+Result<std::unique_ptr<Store>> Store::OpenUnexplained(StoreOptions options) {
   if (options.clock == nullptr) options.clock = &SystemClock::Instance();
   auto db = Database::Open(options.path, /*create=*/true);
   if (!db.ok()) return db.status();
@@ -72,7 +153,8 @@ Store::Store(std::unique_ptr<StoreCore> core)
       sync_state_(std::make_unique<SyncState>(*core_)),
       customers_(std::make_unique<Customers>(*core_)),
       idempotency_keys_(std::make_unique<IdempotencyKeys>(*core_)),
-      cloud_changes_(std::make_unique<CloudChanges>(*core_, *consents_)) {}
+      cloud_changes_(std::make_unique<CloudChanges>(*core_, *consents_)),
+      web_sessions_(std::make_unique<WebSessions>(*core_)) {}
 
 Store::~Store() = default;
 
@@ -84,6 +166,7 @@ SyncState& Store::sync_state() { return *sync_state_; }
 Customers& Store::customers() { return *customers_; }
 IdempotencyKeys& Store::idempotency_keys() { return *idempotency_keys_; }
 CloudChanges& Store::cloud_changes() { return *cloud_changes_; }
+WebSessions& Store::web_sessions() { return *web_sessions_; }
 const std::string& Store::agent_id() const { return core_->agent_id; }
 const std::string& Store::store_id() const { return core_->options.store_id; }
 const std::string& Store::terminal_id() const { return core_->options.terminal_id; }

@@ -25,6 +25,7 @@ class SyncState;
 class CloudChanges;
 class Customers;
 class IdempotencyKeys;
+class WebSessions;
 struct StoreCore;
 
 // Called at named points inside multi-step writes ("ingest.after_transaction",
@@ -81,6 +82,7 @@ class Store {
   Customers& customers();
   IdempotencyKeys& idempotency_keys();
   CloudChanges& cloud_changes();
+  WebSessions& web_sessions();
 
   const std::string& agent_id() const;
   const std::string& store_id() const;
@@ -93,6 +95,11 @@ class Store {
   Result<std::string> Settings();
   // PRAGMA quick_check plus the consent chain check; Corruption on failure.
   Status CheckIntegrity();
+  // Whether the store can take writes now: a small committed write, and
+  // room on the disk. The error says "the disk is full" or that the folder
+  // cannot be written, in those words. The answer is reused for a second,
+  // so health checks stay cheap.
+  Status CheckWritable();
 
   // Outbox change signal: a counter bumped after every commit that adds
   // outbox rows. WaitForOutbox blocks until it differs from `seen` or
@@ -102,6 +109,7 @@ class Store {
 
  private:
   explicit Store(std::unique_ptr<StoreCore> core);
+  static Result<std::unique_ptr<Store>> OpenUnexplained(StoreOptions options);
   std::unique_ptr<StoreCore> core_;
   std::unique_ptr<TransactionLog> transactions_;
   std::unique_ptr<Outbox> outbox_;
@@ -111,6 +119,7 @@ class Store {
   std::unique_ptr<Customers> customers_;
   std::unique_ptr<IdempotencyKeys> idempotency_keys_;
   std::unique_ptr<CloudChanges> cloud_changes_;
+  std::unique_ptr<WebSessions> web_sessions_;
 };
 
 }  // namespace tillbridge::store

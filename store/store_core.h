@@ -20,6 +20,9 @@ struct StoreCore {
   mutable std::mutex mutex;
   mutable std::condition_variable outbox_changed;
   std::uint64_t outbox_generation = 0;  // guarded by mutex
+  // The last write check (Store::CheckWritable) and when it ran.
+  Status write_status;             // guarded by mutex
+  UnixMillis write_checked_at = 0;  // guarded by mutex
 
   const Clock& clock() const { return *options.clock; }
   UnixMillis Now() const { return options.clock->NowMillis(); }

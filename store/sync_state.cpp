@@ -1,5 +1,6 @@
 #include "store/sync_state.h"
 
+#include "common/card_numbers.h"
 #include "store/store_core.h"
 
 namespace tillbridge::store {
@@ -21,7 +22,9 @@ Status SyncState::Set(std::string_view key, std::string_view value) {
       "INSERT INTO sync_state (key, value) VALUES (?1, ?2) "
       "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   if (!upsert.ok()) return upsert.status();
-  upsert->Bind(1, key).Bind(2, value);
+  // Values are states, times and error messages (which may quote a POS or
+  // the cloud); none of them may keep a card number.
+  upsert->Bind(1, key).Bind(2, MaskCardNumbers(value));
   return upsert->Run();
 }
 

@@ -18,6 +18,7 @@ class SyncState {
   explicit SyncState(StoreCore& core) : core_(core) {}
 
   Result<std::optional<std::string>> Get(std::string_view key);
+  // Stores `value` with card numbers masked (common/card_numbers.h).
   Status Set(std::string_view key, std::string_view value);
 
  private:

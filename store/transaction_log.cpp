@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <memory>
 
+#include "common/card_numbers.h"
 #include "common/text.h"
+#include "store/card_guard.h"
 #include "store/event_json.h"
 #include "store/store_core.h"
 
@@ -156,8 +158,12 @@ class CouponRedeemer {
 
 }  // namespace
 
-Status TransactionLog::Ingest(std::string_view source, const std::vector<Transaction>& records,
+Status TransactionLog::Ingest(std::string_view source, const std::vector<Transaction>& unmasked,
                               std::string_view new_cursor) {
+  // The card-number guard: whatever a source read, the store keeps only
+  // masked card numbers, in its tables and in the events it queues.
+  std::vector<Transaction> records = unmasked;
+  for (Transaction& record : records) MaskCardNumbersIn(record);
   std::lock_guard lock(core_.mutex);
   Database& db = *core_.db;
   TransactionGuard txn(db);
@@ -306,7 +312,8 @@ Result<std::optional<std::int64_t>> TransactionLog::LatestRevision(std::string_v
   auto select =
       core_.db->Prepare("SELECT max(revision) FROM transactions WHERE source = ?1 AND pos_id = ?2");
   if (!select.ok()) return select.status();
-  select->Bind(1, source).Bind(2, pos_id);
+  // Stored pos_ids are masked (Ingest), so the one asked for is masked too.
+  select->Bind(1, source).Bind(2, MaskCardNumbers(pos_id));
   auto row = select->Step();
   if (!row.ok()) return row.status();
   return select->OptionalInt(0);

@@ -21,7 +21,9 @@ class TransactionLog {
 
   // In one SQLite transaction: stores each record with its lines, queues its
   // outbox event (id from MakeEventId) and sets `source`'s cursor to
-  // `new_cursor`. Each coupon code on a sale is redeemed once per sale (a
+  // `new_cursor`. Card numbers in the records' text fields are masked first
+  // (store/card_guard.h), pos_id included; the cursor is the source's own
+  // state and is kept as given. Each coupon code on a sale is redeemed once per sale (a
   // coupon.redeemed event, and the local coupon's redemption count when the
   // cloud issued it), however many revisions the sale has. Records already
   // stored (same source, pos_id, revision) are skipped, so re-reading after a
@@ -33,7 +35,8 @@ class TransactionLog {
   // The cursor last stored for `source`, or nullopt for a new source.
   Result<std::optional<std::string>> Cursor(std::string_view source);
 
-  // The newest stored revision for (source, pos_id), or nullopt.
+  // The newest stored revision for (source, pos_id), or nullopt. `pos_id`
+  // is masked like Ingest masks it.
   Result<std::optional<std::int64_t>> LatestRevision(std::string_view source,
                                                      std::string_view pos_id);
 

@@ -54,13 +54,40 @@ const std::vector<ConfigKeySpec>& ApiConfigKeys() {
       {.key = "api.max_threads",
        .type = ConfigType::kInt,
        .default_value = "16",
-       .description = "Connections served at once (each keep-alive connection holds one).",
+       .description = "Requests answered at once (worker threads). Connections that are idle or "
+                      "still sending their request hold none.",
        .min = 2,
        .max = 256},
+      {.key = "api.max_connections",
+       .type = ConfigType::kInt,
+       .default_value = "512",
+       .description = "Connections open at once, from all clients. At the limit a new connection "
+                      "replaces the one that has waited longest for its request. Each is a file "
+                      "descriptor: keep it below the process's limit.",
+       .min = 8,
+       .max = 16384},
+      {.key = "api.max_connections_per_client",
+       .type = ConfigType::kInt,
+       .default_value = "32",
+       .description = "Connections one client (remote IP address) may have open at once. At the "
+                      "limit a new connection replaces that client's connection that has waited "
+                      "longest for its request (503 if it had sent part of one); when all of them "
+                      "are being answered, the new one gets 503.",
+       .min = 1,
+       .max = 16384},
+      {.key = "api.header_timeout",
+       .type = ConfigType::kDuration,
+       .default_value = "5s",
+       .description = "Time a client has to send the request line and headers, counted from the "
+                      "connection's start (on a kept-alive connection, from the request's first "
+                      "byte); then 408. A connection that sent nothing is closed.",
+       .min = 100,
+       .max = 300'000},
       {.key = "api.request_timeout",
        .type = ConfigType::kDuration,
        .default_value = "10s",
-       .description = "How long the server waits for a slow client to send a request.",
+       .description = "Time a client has to send its whole request, headers and body, counted "
+                      "from the same start; then 408. Also the time it has to take a response.",
        .min = 100,
        .max = 300'000},
       {.key = "api.keep_alive_timeout",
@@ -172,11 +199,16 @@ Result<ApiOptions> ApiOptionsFrom(const ConfigValues& values, const std::string&
   options.token_file = token_file.string();
   options.max_body_bytes = static_cast<std::size_t>(std::stoll(Value(values, "api.max_body")));
   options.max_threads = std::stoi(Value(values, "api.max_threads"));
+  options.max_connections =
+      static_cast<std::size_t>(std::stoll(Value(values, "api.max_connections")));
+  options.max_connections_per_client =
+      static_cast<std::size_t>(std::stoll(Value(values, "api.max_connections_per_client")));
   struct DurationKey {
     const char* key;
     std::chrono::milliseconds* target;
   };
   for (const DurationKey& entry : {
+           DurationKey{"api.header_timeout", &options.header_timeout},
            DurationKey{"api.request_timeout", &options.request_timeout},
            DurationKey{"api.keep_alive_timeout", &options.keep_alive_timeout},
            DurationKey{"api.session_ttl", &options.session_ttl},

@@ -29,7 +29,15 @@ struct ApiOptions {
   std::string token;
   std::string token_file;
   std::size_t max_body_bytes = 64 * 1024;
-  int max_threads = 16;
+  int max_threads = 16;  // requests answered at once
+  // Open connections in all, and of one client (remote IP address); see
+  // HttpServerOptions for what happens at the limits.
+  std::size_t max_connections = 512;
+  std::size_t max_connections_per_client = 32;
+  // Whole-request deadlines, counted from a connection's start (or a later
+  // request's first byte): the head within header_timeout, head and body
+  // within request_timeout. request_timeout also bounds writing a response.
+  std::chrono::milliseconds header_timeout{5'000};
   std::chrono::milliseconds request_timeout{10'000};
   std::chrono::milliseconds keep_alive_timeout{5'000};
   std::chrono::milliseconds session_ttl{12 * 3'600'000};

@@ -1,188 +1,69 @@
-// The adapter between Poco's HTTP server and ApiService. Poco types and
-// exceptions stay in this file.
+// The adapter between the HTTP server (http_server.h) and ApiService:
+// options, metrics, and the token and disclosures the API needs to start.
 #include "agent/api/api_server.h"
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/IPAddress.h>
-#include <Poco/Net/NetException.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/ThreadPool.h>
 
 #include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <string_view>
 
 #include "agent/api/api_service.h"
 #include "agent/api/api_token.h"
+#include "agent/api/http_server.h"
 #include "common/log.h"
 
 namespace tillbridge::agent {
 namespace {
 
-using Poco::Net::HTTPResponse;
-using Poco::Net::HTTPServerRequest;
-using Poco::Net::HTTPServerResponse;
-
-// After refusing an oversized body, read and drop what the client is still
-// sending for a short while, so that it sees our 413 instead of a reset
-// connection. Bounded in bytes and time; nothing is kept.
-constexpr std::size_t kLingerMaxBytes = 4 * 1024 * 1024;
-constexpr std::chrono::milliseconds kLingerMaxTime{1000};
-constexpr std::chrono::milliseconds kLingerIdle{100};
-
-void Send(HTTPServerResponse& out, const HttpResponse& response) {
-  out.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(response.status));
-  out.setContentType(response.content_type);
-  for (const auto& [name, value] : response.headers) out.add(name, value);
-  if (response.content_type.rfind("application/json", 0) == 0) {
-    out.set("Cache-Control", out.get("Cache-Control", "no-store"));
-    out.set("X-Content-Type-Options", "nosniff");
-  }
-  out.setContentLength64(static_cast<Poco::Int64>(response.body.size()));
-  out.sendBuffer(response.body.data(), response.body.size());
-}
-
-void Linger(HTTPServerRequest& request) {
-  try {
-    auto& socket = static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket();
-    socket.setReceiveTimeout(Poco::Timespan(kLingerIdle.count() * 1000));
-    std::istream& in = request.stream();
-    const auto deadline = std::chrono::steady_clock::now() + kLingerMaxTime;
-    char buffer[16 * 1024];
-    std::size_t dropped = 0;
-    while (dropped < kLingerMaxBytes && std::chrono::steady_clock::now() < deadline) {
-      in.read(buffer, sizeof(buffer));
-      if (in.gcount() <= 0) break;
-      dropped += static_cast<std::size_t>(in.gcount());
-    }
-  } catch (...) {
-    // The connection closes next anyway.
-  }
-}
-
-enum class BodyRead { kOk, kTooLarge, kIncomplete };
-
-BodyRead ReadBody(HTTPServerRequest& request, std::size_t max_bytes, std::string* body) {
-  // A request with neither Content-Length nor chunked encoding has no body
-  // (RFC 9112, 6.3); Poco would otherwise read until the client closes.
-  if (!request.hasContentLength() && !request.getChunkedTransferEncoding()) return BodyRead::kOk;
-  if (request.hasContentLength()) {
-    const Poco::Int64 length = request.getContentLength64();
-    if (length < 0 || static_cast<std::uint64_t>(length) > max_bytes) return BodyRead::kTooLarge;
-    body->reserve(static_cast<std::size_t>(length));
-  }
-  std::istream& in = request.stream();
-  char buffer[8192];
-  for (;;) {
-    in.read(buffer, sizeof(buffer));
-    const auto got = in.gcount();
-    if (got > 0) body->append(buffer, static_cast<std::size_t>(got));
-    if (body->size() > max_bytes) return BodyRead::kTooLarge;
-    if (!in) break;
-  }
-  if (in.bad()) return BodyRead::kIncomplete;
-  if (request.hasContentLength() &&
-      body->size() != static_cast<std::size_t>(request.getContentLength64())) {
-    return BodyRead::kIncomplete;
-  }
-  return BodyRead::kOk;
-}
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
-class Handler final : public Poco::Net::HTTPRequestHandler {
+// Answers complete requests with the service and counts every response in
+// its metrics, including the ones the server wrote by itself.
+class ServiceHandler final : public HttpHandler {
  public:
-  explicit Handler(ApiService& service) : service_(service) {}
+  explicit ServiceHandler(ApiService& service) : service_(service) {}
 
-  void handleRequest(HTTPServerRequest& in, HTTPServerResponse& out) override {
+  HttpResponse Handle(const HttpRequest& request) override {
     const auto started = std::chrono::steady_clock::now();
     std::string route = "unmatched";
-    int status = 500;
-    try {
-      status = Serve(in, out, &route);
-    } catch (const Poco::Exception& error) {
-      // A client that vanished or stalled mid-request; nobody to answer.
-      LogDebug("api", "request aborted: " + error.displayText());
-      status = 499;
-    } catch (const std::exception& error) {
-      LogError("api", std::string("request failed: ") + error.what());
-    }
-    if (status == 500 && !out.sent()) {
-      try {
-        Send(out, ErrorResponse(500, std::nullopt, "internal error; see the agent log"));
-      } catch (...) {
-      }
-    }
-    service_.metrics().Record(in.getMethod(), route, status,
+    HttpResponse response = service_.Handle(request, &route);
+    service_.metrics().Record(request.method, route, response.status,
                               std::chrono::steady_clock::now() - started);
+    return response;
   }
 
- private:
-  int Serve(HTTPServerRequest& in, HTTPServerResponse& out, std::string* route) {
-    HttpRequest request;
-    request.method = in.getMethod();
-    const std::string& uri = in.getURI();
-    const auto question = uri.find('?');
-    request.path = uri.substr(0, question);
-    if (question != std::string::npos) request.query = uri.substr(question + 1);
-    for (const auto& [name, value] : in) request.headers.emplace_back(Lower(name), value);
-
-    const std::size_t max_body = service_.options().max_body_bytes;
-    switch (ReadBody(in, max_body, &request.body)) {
-      case BodyRead::kOk:
-        break;
-      case BodyRead::kTooLarge: {
-        out.setKeepAlive(false);
-        Send(out,
-             ErrorResponse(413, std::nullopt,
-                           "request body is larger than " + std::to_string(max_body) + " bytes"));
-        Linger(in);
-        return 413;
-      }
-      case BodyRead::kIncomplete: {
-        out.setKeepAlive(false);
-        Send(out, ErrorResponse(400, std::nullopt,
-                                "the request body ended before its Content-Length (or timed out)"));
-        return 400;
-      }
-    }
-    const HttpResponse response = service_.Handle(request, route);
-    Send(out, response);
-    return response.status;
-  }
-
-  ApiService& service_;
-};
-
-class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit HandlerFactory(ApiService& service) : service_(service) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-    return new Handler(service_);  // Poco owns and deletes it
+  void Answered(std::string_view method, int status) override {
+    service_.metrics().Record(method, "unmatched", status, std::chrono::nanoseconds(0));
   }
 
  private:
   ApiService& service_;
 };
+
+HttpServerOptions ServerOptions(const ApiOptions& options) {
+  HttpServerOptions server;
+  server.listen_address = options.listen_address;
+  server.port = options.port;
+  server.worker_threads = options.max_threads;
+  server.max_connections = options.max_connections;
+  server.max_connections_per_client = options.max_connections_per_client;
+  server.header_timeout = options.header_timeout;
+  server.request_timeout = options.request_timeout;
+  server.keep_alive_timeout = options.keep_alive_timeout;
+  server.limits.max_body_bytes = options.max_body_bytes;
+  // Room for many requests at the default body limit, and for a few at the
+  // largest one.
+  server.max_buffered_bytes = std::max<std::size_t>(64 * 1024 * 1024, 8 * options.max_body_bytes);
+  return server;
+}
 
 }  // namespace
 
 struct ApiServer::Impl {
   ApiOptions options;
   std::unique_ptr<ApiService> service;
-  std::unique_ptr<Poco::ThreadPool> pool;
-  std::unique_ptr<Poco::Net::HTTPServer> server;
+  std::unique_ptr<ServiceHandler> handler;
+  std::unique_ptr<HttpServer> http;
   std::uint16_t port = 0;
   std::mutex stop_mutex;
   bool stopped = false;  // guarded by stop_mutex
@@ -206,39 +87,26 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiOptions& options, s
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->service = std::make_unique<ApiService>(options, token, store, phones);
-  const std::string where = options.listen_address + ":" + std::to_string(options.port);
-  try {
-    Poco::Net::ServerSocket socket;
-    // SO_REUSEADDR for quick restarts, but not SO_REUSEPORT: a second agent
-    // on the same port must fail loudly instead of sharing it.
-    socket.bind(Poco::Net::SocketAddress(options.listen_address, options.port),
-                /*reuseAddress=*/true, /*reusePort=*/false);
-    socket.listen(64);
-    impl->port = socket.address().port();
+  impl->handler = std::make_unique<ServiceHandler>(*impl->service);
+  auto http = HttpServer::Start(ServerOptions(options), *impl->handler);
+  if (!http.ok()) return Status::Unavailable("cannot serve the API on " + http.status().message());
+  impl->http = std::move(http).value();
+  impl->port = impl->http->Port();
 
-    Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(options.max_threads);
-    params->setMaxQueued(128);
-    params->setKeepAlive(true);
-    params->setKeepAliveTimeout(Poco::Timespan(options.keep_alive_timeout.count() * 1000));
-    params->setTimeout(Poco::Timespan(options.request_timeout.count() * 1000));
-    params->setThreadIdleTime(Poco::Timespan(30, 0));
-    params->setServerName("tillbridge");
-    impl->pool = std::make_unique<Poco::ThreadPool>(2, options.max_threads + 2, 30);
-    impl->server = std::make_unique<Poco::Net::HTTPServer>(
-        Poco::Net::HTTPRequestHandlerFactory::Ptr(new HandlerFactory(*impl->service)), *impl->pool,
-        socket, params);
-    impl->server->start();
-  } catch (const Poco::Exception& error) {
-    return Status::Unavailable("cannot serve the API on " + where + ": " + error.displayText());
-  }
+  const std::string where = options.listen_address + ":" + std::to_string(impl->port);
   Poco::Net::IPAddress address;
   if (Poco::Net::IPAddress::tryParse(options.listen_address, address) && !address.isLoopback()) {
     LogWarning("api", "the API listens on " + where +
                           ", which is reachable from the network; keep the token secret");
   }
-  LogInfo("api",
-          "serving the API and cashier page on " + ApiBaseUrl(options.listen_address, impl->port));
+  // Say where it really listens; the local URL is only how to reach it
+  // from this machine when that differs (0.0.0.0 is every address).
+  const std::string local = ApiBaseUrl(options.listen_address, impl->port);
+  const bool all = options.listen_address == "0.0.0.0" || options.listen_address == "::";
+  LogInfo("api", "serving the API and cashier page on " +
+                     (all ? "every address, port " + std::to_string(impl->port) +
+                                " (on this machine: " + local + ")"
+                          : local));
   return std::unique_ptr<ApiServer>(new ApiServer(std::move(impl)));
 }
 
@@ -246,17 +114,7 @@ void ApiServer::Stop() {
   std::lock_guard lock(impl_->stop_mutex);
   if (impl_->stopped) return;
   impl_->stopped = true;
-  try {
-    // Waits for each request in progress, then shuts idle keep-alive
-    // connections down so their threads return at once.
-    impl_->server->stopAll(false);
-    impl_->pool->joinAll();
-    // Closes the listening socket; until then the kernel would keep
-    // accepting connections that nobody serves.
-    impl_->server.reset();
-  } catch (const Poco::Exception& error) {
-    LogWarning("api", "stopping the API: " + error.displayText());
-  }
+  impl_->http->Stop();
   LogInfo("api", "API stopped");
 }
 

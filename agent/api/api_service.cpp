@@ -159,7 +159,7 @@ ApiService::ApiService(ApiOptions options, std::string token, store::Store& stor
     : options_(std::move(options)),
       token_(std::move(token)),
       store_(store),
-      sessions_(options_.clock ? *options_.clock : store.clock(), options_.session_ttl) {
+      sessions_(store, options_.clock ? *options_.clock : store.clock(), options_.session_ttl) {
   const Clock& clock = options_.clock ? *options_.clock : store.clock();
   context_ = std::make_unique<ApiContext>(
       ApiContext{options_, token_, store, phones, clock, sessions_, metrics_});

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/digest.h"
+#include "common/log.h"
 #include "common/platform/files.h"
 
 namespace tillbridge::agent {
@@ -69,6 +70,19 @@ Result<std::string> LoadOrCreateApiToken(const std::string& path) {
     if (!created.ok()) return created.status();
     if (*created) return token;
     // Another process created it first; use theirs.
+  }
+  // A token file made by hand (or copied in) may be open to every local
+  // user, who could then sign the cashier page in: restrict it first.
+  auto open = platform::IsReadableByOthers(path);
+  if (open.ok() && *open) {
+    Status restricted = platform::RestrictToOwner(path);
+    if (!restricted.ok()) {
+      return Status::PermissionDenied("API token file " + path +
+                                      " is readable by other users and cannot be restricted (" +
+                                      restricted.message() + "); chmod 600 it");
+    }
+    LogWarning("api", "API token file " + path +
+                          " was readable by other users; restricted it to the agent's user");
   }
   return ReadToken(path);
 }

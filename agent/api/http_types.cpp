@@ -1,6 +1,7 @@
 #include "agent/api/http_types.h"
 
 #include "agent/api/json.h"
+#include "common/card_numbers.h"
 #include "common/text.h"
 
 namespace tillbridge::agent {
@@ -61,8 +62,12 @@ HttpResponse JsonResponse(int status, std::string body) {
 std::string ErrorJson(const ApiError& error) {
   JsonWriter json;
   json.BeginObject().Key("error").BeginObject();
-  json.Key("field").OptionalString(error.field);
-  json.Key("reason").String(error.reason);
+  // Reasons quote what the client sent ("got 4111...", unknown field
+  // names); error bodies are logged and kept for Idempotency-Key replays.
+  std::optional<std::string> field;
+  if (error.field) field = MaskCardNumbers(*error.field);
+  json.Key("field").OptionalString(field);
+  json.Key("reason").String(MaskCardNumbers(error.reason));
   json.EndObject().EndObject();
   return json.Take();
 }

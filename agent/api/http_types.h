@@ -43,7 +43,8 @@ HttpResponse JsonResponse(int status, std::string body);
 // The error shape above as a response.
 HttpResponse ErrorResponse(const ApiError& error);
 HttpResponse ErrorResponse(int status, std::optional<std::string> field, std::string reason);
-// The error body alone.
+// The error body alone. Card numbers in the field name and reason (which
+// may quote the request) are masked.
 std::string ErrorJson(const ApiError& error);
 
 // Decodes %XX escapes; nullopt for a malformed escape or an encoded NUL.

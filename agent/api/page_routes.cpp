@@ -95,9 +95,10 @@ HttpResponse GetLaunch(ApiContext& context, const RouteCall& call) {
     LogWarning("api", "launch link refused: already used");
     return Redirect("/?launch_error=used");
   }
-  const Session session = context.sessions.Create();
+  const Result<Session> session = context.sessions.Create();
+  if (!session.ok()) return Redirect("/?launch_error=unavailable");
   HttpResponse response = Redirect("/");
-  response.headers.emplace_back("Set-Cookie", SessionCookie(context, session));
+  response.headers.emplace_back("Set-Cookie", SessionCookie(context, *session));
   LogInfo("api", "cashier page signed in with a launch link");
   return response;
 }
@@ -116,9 +117,10 @@ HttpResponse PostSession(ApiContext& context, const RouteCall& call) {
     LogWarning("api", "cashier page sign-in with a wrong token");
     return ErrorResponse(401, "token", "this is not the API token of this agent");
   }
-  const Session session = context.sessions.Create();
-  HttpResponse response = JsonResponse(200, SessionJson(context, session));
-  response.headers.emplace_back("Set-Cookie", SessionCookie(context, session));
+  const Result<Session> session = context.sessions.Create();
+  if (!session.ok()) return ErrorResponse(503, std::nullopt, session.status().message());
+  HttpResponse response = JsonResponse(200, SessionJson(context, *session));
+  response.headers.emplace_back("Set-Cookie", SessionCookie(context, *session));
   response.headers.emplace_back("Cache-Control", "no-store");
   return response;
 }
@@ -132,18 +134,33 @@ HttpResponse DeleteSession(ApiContext& context, const RouteCall& call) {
 }
 
 HttpResponse GetHealth(ApiContext& context, const RouteCall&) {
-  // A cheap read proves the store answers, not just that the thread runs.
+  // A read and a write prove the store answers and can still record an
+  // opt-in, not just that the thread runs.
   auto probe = context.store.disclosures().Current(store::ConsentPurpose::kMarketing);
+  const Status writable = context.store.CheckWritable();
+  const bool ok = probe.ok() && writable.ok();
   JsonWriter json;
   json.BeginObject();
-  json.Key("status").String(probe.ok() ? "ok" : "unavailable");
+  json.Key("status").String(ok ? "ok" : "unavailable");
   json.Key("agent_id").String(context.store.agent_id());
   json.Key("store_id").String(context.store.store_id());
   json.Key("terminal_id").String(context.store.terminal_id());
   json.Key("time").String(FormatRfc3339(context.clock.NowMillis()));
-  if (!probe.ok()) json.Key("reason").String(std::string(StatusCodeName(probe.status().code())));
+  std::string store_state = "writable";
+  if (!writable.ok()) {
+    store_state = writable.message().rfind("the disk is full", 0) == 0 ? "disk_full"
+                  : writable.code() == StatusCode::kPermissionDenied ? "read_only"
+                                                                       : "write_failed";
+  }
+  if (!probe.ok()) store_state = "unreadable";
+  json.Key("store").String(store_state);
+  if (!probe.ok()) {
+    json.Key("reason").String(std::string(StatusCodeName(probe.status().code())));
+  } else if (!writable.ok()) {
+    json.Key("reason").String(writable.message());
+  }
   json.EndObject();
-  HttpResponse response = JsonResponse(probe.ok() ? 200 : 503, json.Take());
+  HttpResponse response = JsonResponse(ok ? 200 : 503, json.Take());
   response.headers.emplace_back("Cache-Control", "no-store");
   return response;
 }

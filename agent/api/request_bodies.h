@@ -51,14 +51,12 @@ const std::vector<std::string>& ConsentMethods();
 
 // Each returns nullopt and fills `out` when the body is valid, or the first
 // problem found (400 for syntax, types and unknown fields; 422 for values
-// that are well-formed but not acceptable).
+// that are well-formed but not acceptable, such as a card number by the rule
+// of common/card_numbers.h in a text field; pos_id is not checked, the
+// store masks it).
 std::optional<ApiError> ParseConsentRequest(std::string_view body, ConsentRequest* out);
 std::optional<ApiError> ParseDisclosureRequest(std::string_view body, DisclosureRequest* out);
 std::optional<ApiError> ParseTransactionRequest(std::string_view body, TransactionRequest* out);
 std::optional<ApiError> ParseLoginRequest(std::string_view body, LoginRequest* out);
-
-// True when `text` holds a 13-19 digit run (spaces or dashes allowed
-// between digits) that passes the Luhn check: a payment card number.
-bool ContainsCardNumber(std::string_view text);
 
 }  // namespace tillbridge::agent

@@ -4,6 +4,7 @@
 #include "agent/api/json.h"
 #include "agent/api/request_bodies.h"
 #include "agent/api/route_context.h"
+#include "common/card_numbers.h"
 #include "store/transaction_log.h"
 
 namespace tillbridge::agent {
@@ -17,6 +18,9 @@ HttpResponse PostTransaction(ApiContext& context, const RouteCall& call) {
   if (auto error = ParseTransactionRequest(call.request.body, &request))
     return ErrorResponse(*error);
   store::Transaction& txn = request.transaction;
+  // The id as the store keeps it (masked where it looks like a card
+  // number), so the answer, the event id and the cursor all use that one.
+  txn.pos_id = MaskCardNumbers(txn.pos_id);
   if (request.phone) {
     if (auto error = NormalizePhone(context, *request.phone, "phone", &txn.customer_phone)) {
       return ErrorResponse(*error);

@@ -7,7 +7,9 @@
 
 #include "agent/commands/commands.h"
 #include "agent/commands/doctor_checks.h"
+#include "agent/api/api_options.h"
 #include "agent/runtime.h"
+#include "common/platform/files.h"
 #include "store/store.h"
 
 namespace tillbridge::agent {
@@ -35,7 +37,11 @@ DoctorCheck CheckDataDir(const LoadedConfig& config) {
   }
   std::filesystem::remove(probe, error);
   auto space = std::filesystem::space(dir, error);
-  if (!error && space.available < 100ull * 1024 * 1024) {
+  if (!error && space.available < 1024 * 1024) {
+    check.status = Status::IoError("the disk is full: " + std::to_string(space.available) +
+                                   " bytes free");
+    check.fix = "free disk space; sales and opt-ins wait at the POS until the agent can record them";
+  } else if (!error && space.available < 100ull * 1024 * 1024) {
     check.status =
         Status::IoError("only " + std::to_string(space.available / (1024 * 1024)) + " MiB free");
     check.fix = "free disk space: the store needs room to queue events while offline";
@@ -56,6 +62,38 @@ DoctorCheck CheckStore(const LoadedConfig& config) {
     check.fix =
         "the store or the consent ledger was modified outside tillbridge; run "
         "`tillbridge consents verify` and restore from backup";
+    return check;
+  }
+  check.status = (*opened)->CheckWritable();
+  if (!check.status.ok()) {
+    check.fix = check.status.message().rfind("the disk is full", 0) == 0
+                    ? "free disk space; sales and opt-ins wait at the POS until the agent can "
+                      "record them"
+                    : "give the agent's user write access to the data folder";
+  }
+  return check;
+}
+
+// The data folder and the API token must not be readable by other local
+// users: they hold phone numbers, the consent ledger and the API secret.
+DoctorCheck CheckPrivate(const std::string& what, const std::string& path,
+                         const std::string& fix) {
+  DoctorCheck check{what + " " + path, Status::Ok(), ""};
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) {
+    check.detail = "not created yet (the agent creates it for its own user only)";
+    return check;
+  }
+  auto open = platform::IsReadableByOthers(path);
+  if (!open.ok()) {
+    check.status = open.status();
+    return check;
+  }
+  if (*open) {
+    check.status = Status::PermissionDenied("readable by other users");
+    check.fix = fix;
+  } else {
+    check.detail = "for the agent's user only";
   }
   return check;
 }
@@ -85,6 +123,14 @@ int RunDoctor(const LoadedConfig& config, std::ostream& out) {
   checks.push_back({"config " + config.path, Status::Ok(), ""});
   checks.push_back(CheckDataDir(config));
   if (checks.back().status.ok()) checks.push_back(CheckStore(config));
+  if (config.values.GetBool("api.enabled")) {
+    auto api = ApiOptionsFrom(config.values, config.values.GetString("agent.data_dir"));
+    if (api.ok() && api->token.empty()) {
+      checks.push_back(CheckPrivate("API token file", api->token_file,
+                                    "chmod 600 " + api->token_file +
+                                        " (the agent also does this when it starts)"));
+    }
+  }
   for (auto& check : ModuleDoctorChecks(config)) checks.push_back(std::move(check));
 
   int failures = 0;

@@ -29,13 +29,20 @@ std::string SyncValue(const store::StoreStats& stats, const std::string& key) {
   return it == stats.sync.end() || it->second.empty() ? "never" : it->second;
 }
 
-void PrintJson(const LoadedConfig& config, const store::StoreStats& stats, std::ostream& out) {
+void PrintJson(const LoadedConfig& config, const store::StoreStats& stats, const Status& writable,
+               std::ostream& out) {
   Poco::JSON::Object root(Poco::JSON_PRESERVE_KEY_ORDER);
   root.set("agent_id", stats.agent_id);
   root.set("store_id", config.values.GetString("agent.store_id"));
   root.set("terminal_id", config.values.GetString("agent.terminal_id"));
   root.set("store_path", StorePath(config));
   root.set("schema_version", stats.schema_version);
+  root.set("store_writable", writable.ok());
+  if (writable.ok()) {
+    root.set("store_write_error", Poco::Dynamic::Var());
+  } else {
+    root.set("store_write_error", writable.message());
+  }
   root.set("transactions", stats.transactions);
   Poco::JSON::Object outbox(Poco::JSON_PRESERVE_KEY_ORDER);
   outbox.set("depth", stats.outbox_depth);
@@ -73,11 +80,13 @@ void PrintJson(const LoadedConfig& config, const store::StoreStats& stats, std::
   out << "\n";
 }
 
-void PrintText(const LoadedConfig& config, const store::StoreStats& stats, std::ostream& out) {
+void PrintText(const LoadedConfig& config, const store::StoreStats& stats, const Status& writable,
+               std::ostream& out) {
   out << "Tillbridge agent " << stats.agent_id << " (store "
       << config.values.GetString("agent.store_id") << ", terminal "
       << config.values.GetString("agent.terminal_id") << ")\n";
   out << "  store         " << StorePath(config) << " (schema " << stats.schema_version << ")\n";
+  out << "  store writes  " << (writable.ok() ? "ok" : "FAILING: " + writable.message()) << "\n";
   out << "  transactions  " << stats.transactions << "\n";
   out << "  outbox        " << stats.outbox_depth << " waiting";
   if (stats.outbox_depth > 0) out << ", oldest " << Age(stats.outbox_oldest_age_ms);
@@ -94,7 +103,8 @@ void PrintText(const LoadedConfig& config, const store::StoreStats& stats, std::
   for (const auto& cursor : stats.source_cursors) {
     auto error = stats.sync.find("source." + cursor.source + ".error");
     const bool failing = error != stats.sync.end() && !error->second.empty();
-    out << "  source " << std::left << std::setw(7) << cursor.source << std::right
+    // At least one space after the name, however long it is.
+    out << "  source " << std::left << std::setw(7) << cursor.source << std::right << " "
         << (failing ? "FAILING: " + error->second : std::string("ok")) << "; " << cursor.records
         << " records, cursor "
         << (cursor.cursor.size() > 32 ? cursor.cursor.substr(0, 29) + "..." : cursor.cursor)
@@ -131,11 +141,14 @@ int RunStatus(const LoadedConfig& config, bool json, std::ostream& out, std::ost
     err << "tillbridge status: cannot read the store: " << stats.status().message() << "\n";
     return kExitFailure;
   }
+  // Sales and opt-ins are lost to nothing while the store cannot be
+  // written, but they wait at the POS: say so, and fail the command.
+  const Status writable = (*opened)->CheckWritable();
   if (json)
-    PrintJson(config, *stats, out);
+    PrintJson(config, *stats, writable, out);
   else
-    PrintText(config, *stats, out);
-  return kExitOk;
+    PrintText(config, *stats, writable, out);
+  return writable.ok() ? kExitOk : kExitFailure;
 }
 
 }  // namespace tillbridge::agent

@@ -67,6 +67,17 @@ Status CreateOwnerOnlyFile(const std::string& path, std::string_view content);
 // Windows: owner, SYSTEM and Administrators, inheritance removed).
 Status RestrictToOwner(const std::string& path);
 
+// Files and folders this process creates from now on get no access for
+// other users and no write access for the group (POSIX: umask 027, so
+// 0640 / 0750), whatever umask it was started with. Windows: new files
+// inherit their folder's ACL, which the installer restricts; nothing to do.
+void LimitNewFilePermissions();
+
+// Takes other users' access and the group's write access away from an
+// existing file or folder (POSIX: chmod o-rwx,g-w; Windows: as
+// RestrictToOwner). Leaves the owner's access as it is.
+Status DenyOthers(const std::string& path);
+
 // Whether anyone but the owner (and, on Windows, SYSTEM and Administrators)
 // may read `path`. Errors when the permissions cannot be read.
 Result<bool> IsReadableByOthers(const std::string& path);

@@ -126,6 +126,21 @@ Status RestrictToOwner(const std::string& path) {
   return Status::Ok();
 }
 
+void LimitNewFilePermissions() {
+  const mode_t previous = ::umask(0027);
+  // Keep anything stricter the process was started with.
+  ::umask(previous | 0027);
+}
+
+Status DenyOthers(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return Status::IoError(ErrnoText(path));
+  const mode_t wanted = info.st_mode & 07777 & ~(S_IRWXO | S_IWGRP);
+  if (wanted == (info.st_mode & 07777)) return Status::Ok();
+  if (::chmod(path.c_str(), wanted) != 0) return Status::IoError(ErrnoText(path));
+  return Status::Ok();
+}
+
 Result<bool> IsReadableByOthers(const std::string& path) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) return Status::IoError(ErrnoText(path));

@@ -175,6 +175,10 @@ Status CreateOwnerOnlyFile(const std::string& path, std::string_view content) {
   return Status::Ok();
 }
 
+void LimitNewFilePermissions() {}
+
+Status DenyOthers(const std::string& path) { return RestrictToOwner(path); }
+
 Status RestrictToOwner(const std::string& path) {
   std::error_code error;
   const bool folder = std::filesystem::is_directory(Widen(path), error);

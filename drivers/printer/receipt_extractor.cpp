@@ -7,8 +7,8 @@
 #include <locale>
 #include <sstream>
 
+#include "common/card_numbers.h"
 #include "common/digest.h"
-#include "drivers/printer/card_masking.h"
 
 namespace tillbridge::drivers {
 namespace {

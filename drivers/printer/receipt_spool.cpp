@@ -12,6 +12,7 @@
 
 #include "common/digest.h"
 #include "common/log.h"
+#include "store/card_guard.h"
 
 namespace tillbridge::drivers {
 namespace {
@@ -190,7 +191,11 @@ ReceiptSpool::ReceiptSpool(Key /*key*/, std::string path,
 ReceiptSpool::~ReceiptSpool() = default;
 
 Result<std::uint64_t> ReceiptSpool::Append(const store::Transaction& txn) {
-  const std::string payload = TransactionToSpoolJson(txn);
+  // The spool is a file on disk like the store: it gets the store's guard,
+  // whatever the extractor did before.
+  store::Transaction masked = txn;
+  store::MaskCardNumbersIn(masked);
+  const std::string payload = TransactionToSpoolJson(masked);
   std::lock_guard<std::mutex> lock(mutex_);
   const std::uint64_t seq = std::max(last_seq_, seq_floor_) + 1;
   const std::string header = RecordHeader(seq, payload);

@@ -29,7 +29,9 @@ class ReceiptSpool {
   ReceiptSpool(const ReceiptSpool&) = delete;
   ReceiptSpool& operator=(const ReceiptSpool&) = delete;
 
-  // Appends `txn` durably (fsync) and returns its sequence number.
+  // Appends `txn` durably (fsync) and returns its sequence number. Card
+  // numbers in its text fields are masked first (store/card_guard.h), so
+  // the file never holds one.
   Result<std::uint64_t> Append(const store::Transaction& txn);
 
   // Up to `max` records with a sequence number above `after`, oldest first,

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/card_numbers.h"
+
 namespace tillbridge::drivers {
 
 UnmatchedReceiptLog::UnmatchedReceiptLog(const std::string& dir, std::uint64_t max_bytes)
@@ -20,7 +22,9 @@ Status UnmatchedReceiptLog::Append(UnixMillis printed_at, std::string_view reaso
   }
   std::ofstream out(path_, std::ios::app | std::ios::binary);
   if (!out) return Status::IoError("cannot write " + path_);
-  out << "=== " << FormatRfc3339(printed_at) << " " << reason << "\n" << masked_text << "\n";
+  // Masked again here: this file is kept on disk, whoever calls.
+  out << "=== " << FormatRfc3339(printed_at) << " " << MaskCardNumbers(reason) << "\n"
+      << MaskCardNumbers(masked_text) << "\n";
   out.flush();
   if (!out) return Status::IoError("error writing " + path_);
   return Status::Ok();

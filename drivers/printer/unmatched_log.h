@@ -20,6 +20,7 @@ class UnmatchedReceiptLog {
   UnmatchedReceiptLog(const std::string& dir, std::uint64_t max_bytes);
 
   // Appends one receipt with when it was printed and why it is unmatched.
+  // Card numbers in both texts are masked (common/card_numbers.h).
   Status Append(UnixMillis printed_at, std::string_view reason, std::string_view masked_text);
 
   const std::string& path() const { return path_; }

@@ -36,6 +36,20 @@ TEST_CASE("RFC 3339 parsing rejects malformed input with a reason") {
   }
 }
 
+TEST_CASE("RFC 3339 parsing refuses days a month does not have") {
+  for (const char* bad : {"2026-02-30T00:00:00Z", "2026-02-29T00:00:00Z", "2100-02-29T00:00:00Z",
+                          "2026-04-31T00:00:00Z", "2026-11-31T12:00:00Z"}) {
+    auto parsed = ParseRfc3339(bad);
+    REQUIRE_FALSE_MESSAGE(parsed.ok(), bad);
+    CHECK(parsed.status().message().find("there is no day") != std::string::npos);
+  }
+  for (const char* good : {"2024-02-29T00:00:00Z", "2000-02-29T00:00:00Z", "2026-12-31T23:59:59Z",
+                           "2026-04-30T00:00:00Z"}) {
+    CHECK_MESSAGE(ParseRfc3339(good).ok(), good);
+  }
+  CHECK(*ParseRfc3339("2024-02-29T00:00:00Z") + 86'400'000 == *ParseRfc3339("2024-03-01T00:00:00Z"));
+}
+
 TEST_CASE("ManualClock moves only when told") {
   ManualClock clock(1000);
   CHECK(clock.NowMillis() == 1000);

@@ -48,6 +48,12 @@ TEST_CASE("masking keeps only the first and last four digits") {
   CHECK(MaskPhonesInText("customer +14155550134 opted in") == "customer +1******0134 opted in");
   CHECK(MaskPhonesInText("call (415) 555-0134 now") == "call (+4*****0134 now");
   CHECK(MaskPhonesInText("order 12345 total 9.99") == "order 12345 total 9.99");
+  // Ids that hold digits are not phone numbers.
+  CHECK(MaskPhonesInText("agent agt_08046a39a77d25335bb1f09c started") ==
+        "agent agt_08046a39a77d25335bb1f09c started");
+  CHECK(MaskPhonesInText("event 3f1b2c4d5e6f708192a3b4c5d6e7f809 sent") ==
+        "event 3f1b2c4d5e6f708192a3b4c5d6e7f809 sent");
+  CHECK(MaskPhonesInText("agt_x for +14155550134") == "agt_x for +1******0134");
 }
 
 TEST_CASE("known regions") {

@@ -112,6 +112,31 @@ TEST_CASE("RestrictToOwner closes a file that others could read") {
   CHECK(RestrictToOwner(dir.File("missing")).code() == StatusCode::kIoError);
 }
 
+TEST_CASE("DenyOthers takes other users' access away and keeps the owner's") {
+  testing::TempDir dir;
+  const std::string path = dir.File("tillbridge.db");
+  { std::ofstream(path) << "data"; }
+  namespace fs = std::filesystem;
+  fs::permissions(path, fs::perms::all);
+  REQUIRE(DenyOthers(path).ok());
+  REQUIRE(DenyOthers(dir.path()).ok());
+  CHECK(CanReadAndWrite(path));
+  CHECK(Slurp(path) == "data");
+  if (std::getenv("TILLBRIDGE_UNDER_WINE") != nullptr) {
+    MESSAGE("under Wine: ACLs are not observable");
+  } else {
+#ifndef _WIN32
+    const fs::perms file = fs::status(path).permissions();
+    CHECK((file & fs::perms::others_all) == fs::perms::none);
+    CHECK((file & fs::perms::group_write) == fs::perms::none);
+    CHECK((file & fs::perms::owner_all) == fs::perms::owner_all);
+    const fs::perms folder = fs::status(dir.path()).permissions();
+    CHECK((folder & fs::perms::others_all) == fs::perms::none);
+#endif
+  }
+  CHECK(DenyOthers(dir.File("missing")).code() == StatusCode::kIoError);
+}
+
 TEST_CASE("AtomicReplace swaps a file even while the old one is open for durable writes") {
   testing::TempDir dir;
   const std::string path = dir.File("receipts.spool");

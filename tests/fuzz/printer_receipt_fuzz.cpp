@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "common/card_numbers.h"
 #include "common/phone.h"
-#include "drivers/printer/card_masking.h"
 #include "drivers/printer/escpos_decoder.h"
 #include "drivers/printer/receipt_extractor.h"
 
@@ -45,8 +45,9 @@ void Examine(const Shared& shared, const DecodedReceipt& receipt) {
   const auto extracted = shared.extractor.Extract(receipt);
   // Masking is complete: masking the result again finds nothing.
   int again = 0;
-  (void)tillbridge::drivers::MaskCardNumbers(extracted.masked_text, &again);
+  (void)tillbridge::MaskCardNumbers(extracted.masked_text, &again);
   Check(again == 0);
+  Check(!tillbridge::ContainsCardNumber(extracted.transaction.receipt_text));
   if (extracted.outcome == tillbridge::drivers::ExtractOutcome::kTransaction) {
     Check(extracted.transaction.receipt_text == extracted.masked_text);
     Check(!extracted.transaction.pos_id.empty());

@@ -10,6 +10,7 @@
 
 #include "agent/api/json.h"
 #include "agent/api/request_bodies.h"
+#include "common/card_numbers.h"
 
 namespace {
 
@@ -82,7 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 3: {
       tillbridge::agent::LoginRequest request;
       (void)tillbridge::agent::ParseLoginRequest(body, &request);
-      (void)tillbridge::agent::ContainsCardNumber(body);
+      (void)tillbridge::ContainsCardNumber(body);
       break;
     }
     default:

@@ -14,6 +14,7 @@
     used: "That launch link was already used. Print a new one with: tillbridge api-token --launch",
     expired: "That launch link has expired. Print a new one with: tillbridge api-token --launch",
     invalid: "That launch link is not valid for this agent.",
+    unavailable: "The agent cannot save the sign-in: its data folder cannot be written. Ask IT to run: tillbridge doctor",
   };
   const STATE_WORDS = {
     none: "not asked yet",

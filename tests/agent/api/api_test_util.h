@@ -140,18 +140,16 @@ class ApiFixture {
  public:
   explicit ApiFixture(ApiOptions options = TestOptions(), const Clock* clock = nullptr,
                       std::string region = "US")
-      : phones_(std::move(region)) {
-    store::StoreOptions store_options;
-    store_options.path = dir_.File("store.db");
-    store_options.store_id = "store-7";
-    store_options.terminal_id = "lane-3";
-    store_options.clock = clock;
-    auto opened = store::Store::Open(store_options);
-    REQUIRE_MESSAGE(opened.ok(), opened.status().ToString());
-    store_ = std::move(opened).value();
-    auto started = ApiServer::Start(options, *store_, phones_);
-    REQUIRE_MESSAGE(started.ok(), started.status().ToString());
-    server_ = std::move(started).value();
+      : phones_(std::move(region)), options_(std::move(options)), clock_(clock) {
+    Open();
+  }
+
+  // Stops the server and closes the store, then opens both again on the
+  // same folder, as an agent restart does.
+  void Restart() {
+    server_.reset();
+    store_.reset();
+    Open();
   }
 
   static ApiOptions TestOptions() {
@@ -166,6 +164,23 @@ class ApiFixture {
 
   store::Store& store() { return *store_; }
   ApiServer& server() { return *server_; }
+
+ private:
+  void Open() {
+    store::StoreOptions store_options;
+    store_options.path = dir_.File("store.db");
+    store_options.store_id = "store-7";
+    store_options.terminal_id = "lane-3";
+    store_options.clock = clock_;
+    auto opened = store::Store::Open(store_options);
+    REQUIRE_MESSAGE(opened.ok(), opened.status().ToString());
+    store_ = std::move(opened).value();
+    auto started = ApiServer::Start(options_, *store_, phones_);
+    REQUIRE_MESSAGE(started.ok(), started.status().ToString());
+    server_ = std::move(started).value();
+  }
+
+ public:
   std::uint16_t port() const { return server_->Port(); }
   const tillbridge::testing::TempDir& dir() const { return dir_; }
   std::string db_path() const { return dir_.File("store.db"); }
@@ -180,6 +195,8 @@ class ApiFixture {
  private:
   tillbridge::testing::TempDir dir_;
   PhoneNormalizer phones_;
+  ApiOptions options_;
+  const Clock* clock_ = nullptr;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ApiServer> server_;
 };

@@ -173,6 +173,44 @@ TEST_CASE("the server creates its token file when none is configured") {
   CHECK(Call((*server)->Port(), "GET", "/v1/disclosures", "", {Bearer()}).status == 401);
 }
 
+TEST_CASE("a restart keeps cashiers signed in and used launch links used") {
+  ApiFixture api;
+  const std::string launch = api.server().LaunchUrl();
+  const std::string path = launch.substr(api.server().BaseUrl().size());
+  const Reply signed_in = Call(api.port(), "GET", path);
+  REQUIRE(signed_in.status == 303);
+  REQUIRE(signed_in.set_cookies.size() == 1);
+  const std::string cookie = signed_in.set_cookies[0].substr(0, signed_in.set_cookies[0].find(';'));
+  const Reply before = Call(api.port(), "GET", "/session", "", {{"Cookie", cookie}});
+  REQUIRE(before.status == 200);
+
+  api.Restart();
+  const Reply replayed = Call(api.port(), "GET", path);
+  CHECK(replayed.status == 303);
+  CHECK(replayed.Header("location") == "/?launch_error=used");
+  CHECK(replayed.set_cookies.empty());
+  const Reply after = Call(api.port(), "GET", "/session", "", {{"Cookie", cookie}});
+  REQUIRE(after.status == 200);
+  CHECK(At(after.Json(), "csrf_token") == At(before.Json(), "csrf_token"));
+
+  // The store keeps only a hash of the cookie: a copy of the data folder
+  // does not sign anyone in.
+  const std::string dump_path = api.dir().File("sessions.txt");
+  REQUIRE(std::system(("sqlite3 '" + api.db_path() + "' 'SELECT * FROM web_sessions' > '" +
+                       dump_path + "'")
+                          .c_str()) == 0);
+  std::ifstream dump_file(dump_path);
+  const std::string dump((std::istreambuf_iterator<char>(dump_file)),
+                         std::istreambuf_iterator<char>());
+  CHECK(dump.find(cookie.substr(cookie.find('=') + 1)) == std::string::npos);
+  CHECK(dump.size() >= 64);
+
+  // Signing out is kept too.
+  CHECK(Call(api.port(), "DELETE", "/session", "", {{"Cookie", cookie}}).status == 200);
+  api.Restart();
+  CHECK(Call(api.port(), "GET", "/session", "", {{"Cookie", cookie}}).status == 401);
+}
+
 TEST_CASE("the cashier page carries no token and signs in by a one-time launch link") {
   ApiFixture api;
   const Reply page = Call(api.port(), "GET", "/");

@@ -68,8 +68,42 @@ TEST_CASE("a sale is extracted with all fields and the card number masked") {
   CHECK(txn.payments[0].amount_minor == 1058);
   CHECK(out.card_numbers_masked == 1);
   CHECK(txn.receipt_text.find("4111 1111 1111 1111") == std::string::npos);
-  CHECK(txn.receipt_text.find("VISA **** **** **** 1111") != std::string::npos);
+  CHECK(txn.receipt_text.find("VISA 4111 11** **** 1111") != std::string::npos);
   CHECK(out.problems.empty());
+}
+
+TEST_CASE("card numbers printed with double spaces or wrapped over two lines are masked") {
+  // 32-column printers wrap long lines; some POS print the groups two
+  // spaces apart.
+  const std::string receipt =
+      "CORNER MARKET\n"
+      "Receipt: 100102\n"
+      "2 x Apples 1kg @3.49   6.98\n"
+      "TOTAL   6.98\n"
+      "VISA 4111  1111  1111  1111\n"
+      "Pagado con tarjeta num. 5555 5555 5555\n"
+      "4444 caduca 12/27\n"
+      "Card payment 6.98";
+  PhoneNormalizer phones("US");
+  const auto extractor = ShippedExtractor(phones);
+  const ExtractedReceipt out = extractor.Extract(Receipt(receipt));
+  REQUIRE(out.outcome == ExtractOutcome::kTransaction);
+  CHECK(out.card_numbers_masked == 2);
+  CHECK(out.masked_text ==
+        "CORNER MARKET\n"
+        "Receipt: 100102\n"
+        "2 x Apples 1kg @3.49   6.98\n"
+        "TOTAL   6.98\n"
+        "VISA 4111  11**  ****  1111\n"
+        "Pagado con tarjeta num. 5555 55** ****\n"
+        "4444 caduca 12/27\n"
+        "Card payment 6.98");
+  CHECK(out.transaction.receipt_text == out.masked_text);
+  // The rest of the receipt reads as before.
+  CHECK(out.transaction.pos_id == "100102");
+  CHECK(out.transaction.total_minor == 698);
+  REQUIRE(out.transaction.lines.size() == 1);
+  CHECK(out.transaction.lines[0].total_minor == 698);
 }
 
 TEST_CASE("refunds and voids are recognized and carry positive amounts") {
@@ -148,7 +182,7 @@ TEST_CASE("unmatched and skipped receipts") {
   auto out = extractor.Extract(Receipt("X-REPORT SHIFT 3\nCard ref 6011 1111 1111 1117"));
   CHECK(out.outcome == ExtractOutcome::kUnmatched);
   CHECK(out.problems == std::vector<std::string>{"no template matched"});
-  CHECK(out.masked_text == "X-REPORT SHIFT 3\nCard ref **** **** **** 1117");
+  CHECK(out.masked_text == "X-REPORT SHIFT 3\nCard ref 6011 11** **** 1117");
   out = extractor.Extract(Receipt("Z-REPORT\nTOTAL 1,234.00"));
   CHECK(out.outcome == ExtractOutcome::kSkipped);
   // a template matches but its total is missing

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "tests/test_util.h"
 
@@ -29,6 +30,30 @@ store::Transaction Sample(const std::string& pos_id) {
   txn.payments.push_back({"card", 1000});
   txn.receipt_text = "line 1\nline \t2 €\n";
   return txn;
+}
+
+TEST_CASE("the spool file never holds a card number, whatever it is given") {
+  testing::TempDir dir;
+  auto spool = ReceiptSpool::Open(dir.path().string());
+  REQUIRE(spool.ok());
+  store::Transaction txn = Sample("4111111111111111");
+  txn.lines[0].description = "Paid with 5555 5555 5555 4444";
+  txn.receipt_text = "VISA 3782 822463 10005\nnum. 6011 1111 1111\n1117 ok";
+  REQUIRE((*spool)->Append(txn).ok());
+  std::ifstream in(dir.path() / "receipts.spool", std::ios::binary);
+  const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const char* number :
+       {"4111111111111111", "5555 5555 5555 4444", "3782 822463 10005", "6011 1111 1111"}) {
+    CAPTURE(number);
+    CHECK(content.find(number) == std::string::npos);
+  }
+  auto back = (*spool)->ReadAfter(0, 10, 0ms);
+  REQUIRE(back.ok());
+  REQUIRE(back->size() == 1);
+  CHECK(back->front().second.pos_id == "411111******1111");
+  CHECK(back->front().second.lines[0].description == "Paid with 5555 55** **** 4444");
+  CHECK(back->front().second.receipt_text ==
+        "VISA 3782 82**** *0005\nnum. 6011 11** ****\n1117 ok");
 }
 
 TEST_CASE("transactions survive the JSON round trip") {

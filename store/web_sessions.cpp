@@ -1,0 +1,75 @@
+#include "store/web_sessions.h"
+
+#include "store/store_core.h"
+
+namespace tillbridge::store {
+
+Status WebSessions::Add(const WebSession& session, UnixMillis now, std::size_t max_live) {
+  std::lock_guard lock(core_.mutex);
+  Database& db = *core_.db;
+  TransactionGuard txn(db);
+  TB_RETURN_IF_ERROR(txn.begin_status());
+  auto purge = db.Prepare("DELETE FROM web_sessions WHERE expires_at <= ?1");
+  if (!purge.ok()) return purge.status();
+  purge->Bind(1, now);
+  TB_RETURN_IF_ERROR(purge->Run());
+  auto live = db.QueryInt("SELECT count(*) FROM web_sessions");
+  if (!live.ok()) return live.status();
+  if (max_live > 0 && static_cast<std::size_t>(*live) >= max_live) {
+    auto oldest = db.Prepare(
+        "DELETE FROM web_sessions WHERE id_hash IN (SELECT id_hash FROM web_sessions "
+        "ORDER BY expires_at LIMIT ?1)");
+    if (!oldest.ok()) return oldest.status();
+    oldest->Bind(1, *live - static_cast<std::int64_t>(max_live) + 1);
+    TB_RETURN_IF_ERROR(oldest->Run());
+  }
+  auto insert = db.Prepare(
+      "INSERT OR REPLACE INTO web_sessions (id_hash, csrf, expires_at) VALUES (?1, ?2, ?3)");
+  if (!insert.ok()) return insert.status();
+  insert->Bind(1, session.id_hash).Bind(2, session.csrf).Bind(3, session.expires_at);
+  TB_RETURN_IF_ERROR(insert->Run());
+  return txn.Commit();
+}
+
+Result<std::optional<WebSession>> WebSessions::Find(const std::string& id_hash, UnixMillis now) {
+  std::lock_guard lock(core_.mutex);
+  auto select = core_.db->Prepare(
+      "SELECT csrf, expires_at FROM web_sessions WHERE id_hash = ?1 AND expires_at > ?2");
+  if (!select.ok()) return select.status();
+  select->Bind(1, id_hash).Bind(2, now);
+  auto row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<WebSession>();
+  return std::optional<WebSession>(WebSession{id_hash, select->Text(0), select->Int(1)});
+}
+
+Status WebSessions::Revoke(const std::string& id_hash) {
+  std::lock_guard lock(core_.mutex);
+  auto remove = core_.db->Prepare("DELETE FROM web_sessions WHERE id_hash = ?1");
+  if (!remove.ok()) return remove.status();
+  remove->Bind(1, id_hash);
+  return remove->Run();
+}
+
+Result<bool> WebSessions::UseLaunchNonce(const std::string& nonce, UnixMillis expires_at,
+                                         UnixMillis now) {
+  std::lock_guard lock(core_.mutex);
+  Database& db = *core_.db;
+  TransactionGuard txn(db);
+  TB_RETURN_IF_ERROR(txn.begin_status());
+  auto purge = db.Prepare("DELETE FROM used_launch_links WHERE expires_at <= ?1");
+  if (!purge.ok()) return purge.status();
+  purge->Bind(1, now);
+  TB_RETURN_IF_ERROR(purge->Run());
+  auto insert = db.Prepare(
+      "INSERT INTO used_launch_links (nonce, expires_at) VALUES (?1, ?2) "
+      "ON CONFLICT (nonce) DO NOTHING");
+  if (!insert.ok()) return insert.status();
+  insert->Bind(1, nonce).Bind(2, expires_at);
+  TB_RETURN_IF_ERROR(insert->Run());
+  const bool first_use = db.Changes() > 0;
+  TB_RETURN_IF_ERROR(txn.Commit());
+  return first_use;
+}
+
+}  // namespace tillbridge::store
