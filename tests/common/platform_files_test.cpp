@@ -119,7 +119,7 @@ TEST_CASE("DenyOthers takes other users' access away and keeps the owner's") {
   namespace fs = std::filesystem;
   fs::permissions(path, fs::perms::all);
   REQUIRE(DenyOthers(path).ok());
-  REQUIRE(DenyOthers(dir.path()).ok());
+  REQUIRE(DenyOthers(dir.path().string()).ok());
   CHECK(CanReadAndWrite(path));
   CHECK(Slurp(path) == "data");
   if (std::getenv("TILLBRIDGE_UNDER_WINE") != nullptr) {
