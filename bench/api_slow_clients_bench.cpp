@@ -134,7 +134,7 @@ double Timed(std::uint16_t port, const std::string& request, int expected) {
 }
 
 std::string OptInRequest(int n) {
-  char phone[16];
+  char phone[24];
   std::snprintf(phone, sizeof(phone), "41555%05d", 10000 + n % 90000);
   const std::string body = std::string(R"({"phone":")") + phone +
                            R"(","purpose":"marketing","granted":true,"method":"cashier_entry",)"

@@ -484,7 +484,7 @@ TEST_CASE("property: a card number of any brand, written any way, is always mask
 std::string Amount(Rng& rng, std::uint64_t below_minor) {
   const std::uint64_t minor = rng() % below_minor;
   const std::string units = std::to_string(minor / 100);
-  char cents[3];
+  char cents[8];
   std::snprintf(cents, sizeof(cents), "%02d", static_cast<int>(minor % 100));
   const bool european = Chance(rng, 40);
   std::string grouped;
@@ -512,7 +512,7 @@ std::string Amount(Rng& rng, std::uint64_t below_minor) {
 }
 
 std::string TwoDigits(int value) {
-  char text[3];
+  char text[8];
   std::snprintf(text, sizeof(text), "%02d", value % 100);
   return text;
 }
