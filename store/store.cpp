@@ -50,6 +50,7 @@ Result<std::string> EnsureAgentId(StoreCore& core) {
   return id;
 }
 
+constexpr std::string_view kDiskFullPrefix = "the disk is full";
 // Below this much free space a failed write is put down to a full disk.
 constexpr std::uintmax_t kFullBelow = 4 * 1024 * 1024;
 // With less than this free, the store is reported as not writable even when
@@ -78,7 +79,7 @@ Status ExplainStoreFailure(const std::string& path, const Status& error) {
   if (sqlite_full || (!failed && space.available < kFullBelow &&
                       (error.code() == StatusCode::kIoError ||
                        error.code() == StatusCode::kInternal))) {
-    return Status::IoError("the disk is full: " +
+    return Status::IoError(std::string(kDiskFullPrefix) + ": " +
                            (failed ? std::string() : Bytes(space.available) + " free ") +
                            "on the drive holding " + folder.string() +
                            "; free some space" +
@@ -105,6 +106,11 @@ Result<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
   auto opened = OpenUnexplained(std::move(options));
   if (!opened.ok()) return ExplainStoreFailure(path, opened.status());
   return opened;
+}
+
+bool Store::IsDiskFull(const Status& status) {
+  return status.code() == StatusCode::kIoError &&
+         status.message().rfind(kDiskFullPrefix, 0) == 0;
 }
 
 Status Store::CheckWritable() {

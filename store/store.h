@@ -100,6 +100,8 @@ class Store {
   // cannot be written, in those words. The answer is reused for a second,
   // so health checks stay cheap.
   Status CheckWritable();
+  // Whether a CheckWritable (or Open) error means the disk is full.
+  static bool IsDiskFull(const Status& status);
 
   // Outbox change signal: a counter bumped after every commit that adds
   // outbox rows. WaitForOutbox blocks until it differs from `seen` or

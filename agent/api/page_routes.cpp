@@ -148,7 +148,7 @@ HttpResponse GetHealth(ApiContext& context, const RouteCall&) {
   json.Key("time").String(FormatRfc3339(context.clock.NowMillis()));
   std::string store_state = "writable";
   if (!writable.ok()) {
-    store_state = writable.message().rfind("the disk is full", 0) == 0 ? "disk_full"
+    store_state = store::Store::IsDiskFull(writable) ? "disk_full"
                   : writable.code() == StatusCode::kPermissionDenied ? "read_only"
                                                                        : "write_failed";
   }

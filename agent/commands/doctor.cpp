@@ -66,7 +66,7 @@ DoctorCheck CheckStore(const LoadedConfig& config) {
   }
   check.status = (*opened)->CheckWritable();
   if (!check.status.ok()) {
-    check.fix = check.status.message().rfind("the disk is full", 0) == 0
+    check.fix = store::Store::IsDiskFull(check.status)
                     ? "free disk space; sales and opt-ins wait at the POS until the agent can "
                       "record them"
                     : "give the agent's user write access to the data folder";

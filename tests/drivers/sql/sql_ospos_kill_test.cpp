@@ -3,9 +3,7 @@
 // restarted each time from the cursor in its store: each sale must reach the
 // outbox exactly once.
 #include <doctest/doctest.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <fstream>
@@ -13,32 +11,13 @@
 #include <thread>
 
 #include "tests/drivers/sql/burst_check.h"
+#include "tests/drivers/sql/source_runner_process.h"
 #include "tests/test_util.h"
-
-extern char** environ;
 
 namespace tillbridge::drivers {
 namespace {
 
 constexpr int kSales = 10000;
-
-pid_t StartRunner(const std::string& config, const std::string& store, const std::string& log) {
-  const std::string runner =
-      std::string(TILLBRIDGE_BINARY_DIR) + "/tests/drivers/sql/sql_source_runner";
-  const std::string expect = std::to_string(kSales);
-  const char* argv[] = {runner.c_str(), "--config",     config.c_str(), "--store", store.c_str(),
-                        "--expect",     expect.c_str(), "--timeout-s",  "130",     nullptr};
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t pid = -1;
-  const int rc =
-      posix_spawn(&pid, runner.c_str(), &actions, nullptr, const_cast<char**>(argv), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE_MESSAGE(rc == 0, "cannot start ", runner);
-  return pid;
-}
 
 TEST_CASE("10,000 OSPOS sales while the agent is killed and restarted: each sale once") {
   tillbridge::testing::TempDir dir;
@@ -61,7 +40,7 @@ TEST_CASE("10,000 OSPOS sales while the agent is killed and restarted: each sale
   std::thread writer([&] { written = burst.Run(); });
   std::mt19937 random(std::random_device{}());
   int kills = 0;
-  pid_t pid = StartRunner(config, store_path, log);
+  pid_t pid = testing::StartSourceRunner(config, store_path, log, kSales, 130);
   // Kill it while the burst is being written and read: at four points of
   // the writer's progress (so a fast server cannot outrun the schedule),
   // each a random moment after the point is reached.
@@ -76,7 +55,7 @@ TEST_CASE("10,000 OSPOS sales while the agent is killed and restarted: each sale
     waitpid(pid, &status, 0);
     CHECK(WIFSIGNALED(status));
     ++kills;
-    pid = StartRunner(config, store_path, log);
+    pid = testing::StartSourceRunner(config, store_path, log, kSales, 130);
   }
   writer.join();
   REQUIRE_MESSAGE(written.ok(), written.ToString());

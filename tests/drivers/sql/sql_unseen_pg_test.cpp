@@ -5,9 +5,7 @@
 // their lines in a blob. It is connected with a profile file alone, written
 // from docs/pos-profiles.md ("Connecting a POS you have never seen").
 #include <doctest/doctest.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,9 +22,8 @@
 #include "store/outbox.h"
 #include "store/transaction_log.h"
 #include "tests/drivers/sql/sql_test_util.h"
+#include "tests/drivers/sql/source_runner_process.h"
 #include "tests/test_util.h"
-
-extern char** environ;
 
 namespace tillbridge::drivers {
 namespace {
@@ -374,25 +371,6 @@ TEST_CASE("gross prices: the subtotal before tax is computed from the total") {
   CHECK(events[0].line_totals == std::vector<std::int64_t>{972, 1188});
 }
 
-pid_t StartRunner(const std::string& config, const std::string& store, const std::string& log,
-                  int expect) {
-  const std::string runner =
-      std::string(TILLBRIDGE_BINARY_DIR) + "/tests/drivers/sql/sql_source_runner";
-  const std::string expected = std::to_string(expect);
-  const char* argv[] = {runner.c_str(), "--config",       config.c_str(), "--store", store.c_str(),
-                        "--expect",     expected.c_str(), "--timeout-s",  "100",     nullptr};
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t pid = -1;
-  const int rc =
-      posix_spawn(&pid, runner.c_str(), &actions, nullptr, const_cast<char**>(argv), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE_MESSAGE(rc == 0, "cannot start ", runner);
-  return pid;
-}
-
 TEST_CASE("UUID orders while the agent is killed and PostgreSQL restarts: each order once") {
   if (geteuid() != 0) {
     MESSAGE("skipped: restarting PostgreSQL needs root (CI runs as root)");
@@ -453,7 +431,7 @@ TEST_CASE("UUID orders while the agent is killed and PostgreSQL restarts: each o
   });
 
   int kills = 0;
-  pid_t pid = StartRunner(config, store_path, log, kOrders);
+  pid_t pid = testing::StartSourceRunner(config, store_path, log, kOrders, 100);
   bool restarted = false;
   for (const int percent : {15, 35, 55, 75}) {
     while (committed < kOrders * percent / 100) {
@@ -473,7 +451,7 @@ TEST_CASE("UUID orders while the agent is killed and PostgreSQL restarts: each o
     REQUIRE(kill(pid, SIGKILL) == 0);
     waitpid(pid, &status, 0);
     ++kills;
-    pid = StartRunner(config, store_path, log, kOrders);
+    pid = testing::StartSourceRunner(config, store_path, log, kOrders, 100);
   }
   till.join();
   int status = 0;
