@@ -8,7 +8,9 @@ namespace tillbridge::agent {
 namespace {
 
 const std::set<std::string>& ValueOptions() {
-  static const std::set<std::string> options = {"config", "format", "output", "pidfile", "umask"};
+  static const std::set<std::string> options = {"config",      "format",   "output",
+                                                "pidfile",     "umask",    "templates",
+                                                "command-set", "currency", "region"};
   return options;
 }
 
@@ -91,6 +93,13 @@ Commands:
                            (exit 0 intact, 1 naming the first bad row)
   api-token [--launch]     print the local API's bearer token (for configuring a POS),
                            or a one-time sign-in link for the cashier page
+  decode FILE              decode a captured printer stream (bytes the POS sent to
+                           its printer) and show each receipt's text and what the
+                           templates extract, or why none matched
+      --templates PATH     template file or folder (default: printer.templates)
+      --command-set SET    auto, escpos or star (default: printer.command_set)
+      --currency CODE      ISO 4217 currency of printed amounts (default USD)
+      --region CC          country for phone numbers without +prefix (default US)
   config-reference         print every config key with its default (Markdown)
 
 Options for every command:

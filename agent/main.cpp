@@ -3,6 +3,8 @@
 #include <Poco/Util/OptionSet.h>
 #include <Poco/Util/ServerApplication.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <vector>
 
@@ -114,6 +116,21 @@ int Dispatch(int argc, char** argv) {
       return kExitUsage;
     }
     return RunAgent(line, argv[0]);
+  }
+  if (command == "decode") {
+    // A capture can be decoded on any machine: the config file is used when
+    // one is named or installed, not required.
+    const bool named =
+        line.values.count("config") > 0 || std::getenv("TILLBRIDGE_CONFIG") != nullptr;
+    if (named || std::filesystem::exists(ConfigPathFor(line))) {
+      auto config = LoadFor(line);
+      if (!config.ok()) {
+        std::cerr << "tillbridge: " << config.status().message() << "\n";
+        return kExitUsage;
+      }
+      return RunDecode(line, &*config, std::cout, std::cerr);
+    }
+    return RunDecode(line, nullptr, std::cout, std::cerr);
   }
   const std::set<std::string> known = {"status", "doctor", "consents", "api-token"};
   if (!known.count(command)) {

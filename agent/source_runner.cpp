@@ -1,6 +1,10 @@
 #include "agent/source_runner.h"
 
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
 #include <random>
+#include <sstream>
 
 #include "common/log.h"
 #include "common/metrics.h"
@@ -8,6 +12,11 @@
 #include "store/transaction_log.h"
 
 namespace tillbridge::agent {
+namespace {
+
+constexpr std::chrono::seconds kFactsInterval{1};
+
+}  // namespace
 
 SourceRunner::SourceRunner(std::unique_ptr<drivers::TransactionSource> source, store::Store& store,
                            SourceRunnerOptions options)
@@ -73,6 +82,31 @@ void SourceRunner::SetHealthy() {
   }
 }
 
+void SourceRunner::PublishFacts() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - facts_published_at_ < kFactsInterval) return;
+  facts_published_at_ = now;
+  const std::vector<drivers::SourceFact> facts = source_->Health().facts;
+  if (facts.empty()) return;
+  // Another process (`tillbridge status`) reads them from the store; written
+  // only when something changed, so an idle agent does not write at all.
+  Poco::JSON::Array list;
+  for (const auto& fact : facts) {
+    Poco::JSON::Object item(Poco::JSON_PRESERVE_KEY_ORDER);
+    item.set("key", fact.key);
+    item.set("label", fact.label);
+    item.set("text", fact.text);
+    if (fact.number) item.set("number", *fact.number);
+    list.add(item);
+  }
+  std::ostringstream json;
+  list.stringify(json);
+  if (json.str() == facts_published_) return;
+  if (store_.sync_state().Set("source." + state_.name + ".facts", json.str()).ok()) {
+    facts_published_ = json.str();
+  }
+}
+
 void SourceRunner::Loop() {
   const std::string name = state_.name;
   Counter& ingested = MetricsRegistry::Global().GetCounter(
@@ -111,6 +145,7 @@ void SourceRunner::Loop() {
       cursor = stored->value_or("");
     }
     auto batch = source_->Poll(*cursor, options_.poll_wait);
+    PublishFacts();
     if (!batch.ok()) {
       SetError(batch.status().message());
       open = false;

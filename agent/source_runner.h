@@ -51,6 +51,9 @@ class SourceRunner {
   bool Sleep(std::chrono::milliseconds delay);
   void SetError(const std::string& error);
   void SetHealthy();
+  // Stores the source's facts for `status` when they changed (at most once
+  // a second).
+  void PublishFacts();
 
   std::unique_ptr<drivers::TransactionSource> source_;
   store::Store& store_;
@@ -59,7 +62,9 @@ class SourceRunner {
   std::atomic<bool> stopping_{false};
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  SourceRunnerState state_;  // guarded by mutex_
+  SourceRunnerState state_;                                     // guarded by mutex_
+  std::chrono::steady_clock::time_point facts_published_at_{};  // loop thread only
+  std::string facts_published_;                                 // loop thread only
 };
 
 }  // namespace tillbridge::agent

@@ -3,7 +3,11 @@
 //    printer versus POS -> printer directly) and on pseudo-terminals made by
 //    socat (POS -> pty -> tap -> pty -> printer versus one pty pair);
 //  - ESC/POS decoder throughput in MB/s on text-heavy and image-heavy
-//    streams, and extraction speed in receipts/s.
+//    streams, and extraction speed in receipts/s;
+//  - end to end: a 20 MB burst of receipts written by a POS over TCP, from
+//    the first byte in until every transaction is committed to the store
+//    (forwarding, capture journal, decoding, templates, spool, store), in
+//    MB/s and receipts/s.
 //
 //   build/<dir>/bench/printer_bench [runs]   (needs socat for the pty rows)
 #include <signal.h>
@@ -24,6 +28,8 @@
 #include "drivers/printer/printer_tap.h"
 #include "drivers/printer/receipt_extractor.h"
 #include "drivers/printer/tcp_socket.h"
+#include "store/store.h"
+#include "store/transaction_log.h"
 
 extern char** environ;
 
@@ -233,6 +239,115 @@ double ReceiptsPerSecond(const PhoneNormalizer& phones) {
   return receipts.size() / seconds;
 }
 
+// A stream of `count` distinct Corner Market receipts (distinct numbers, so
+// the store keeps every one), text only or each with the store's logo as a
+// raster image (576 x 120 dots, 8,640 bytes), as most stores print.
+std::string DistinctReceipts(std::size_t bytes, bool logo, std::size_t& count) {
+  const std::string image =
+      std::string("\x1dv0\x00\x48\x00\x78\x00", 8) + std::string(72 * 120, '\x3c');
+  std::string stream;
+  count = 0;
+  while (stream.size() < bytes) {
+    stream += "\x1b@\x1bt\x13";
+    if (logo) stream += image;
+    stream +=
+        "\x1b"
+        "a\x01\x1d!\x11"
+        "CORNER MARKET\n\x1d!\x00\x1b"
+        "a\x00";
+    stream += "Receipt: " + std::to_string(500000 + count) + "\nDate: 2026-03-14 15:09\n";
+    for (int i = 1; i <= 12; ++i) {
+      stream += std::to_string(i) + " x Caf\x82 cr\x8ame @3.49              " +
+                std::to_string(i * 349 / 100) + "." + (i * 349 % 100 < 10 ? "0" : "") +
+                std::to_string(i * 349 % 100) + "\n";
+    }
+    stream += "TOTAL                                 272.22\nVISA 4111 1111 1111 1111\n";
+    stream += "Customer phone: 555-0100\n\x1dVB\x03";
+    ++count;
+  }
+  return stream;
+}
+
+struct EndToEnd {
+  double spooled_mb_per_second = 0;  // decoded, extracted and spooled
+  double mb_per_second = 0;
+  double receipts_per_second = 0;
+  std::int64_t stored = 0;
+};
+
+// POS -> tap (TCP) -> printer, and the tap's transactions into a store by a
+// polling loop like the agent's source runner.
+EndToEnd EndToEndRun(const std::string& dir, const PhoneNormalizer& phones,
+                     const std::string& stream, std::size_t receipts) {
+  auto printer_listener = ListenTcp("127.0.0.1", 0);
+  if (!printer_listener.ok()) return {};
+  std::atomic<bool> done{false};
+  std::thread printer([&] {
+    // A printer that takes bytes as fast as they come.
+    std::unique_ptr<TcpConnection> connection;
+    std::string buffer(1 << 16, '\0');
+    while (!done) {
+      if (!connection) {
+        auto accepted = (*printer_listener)->Accept(50ms);
+        if (accepted.ok() && *accepted) connection = std::move(*accepted);
+        continue;
+      }
+      auto got = connection->Read(buffer.data(), buffer.size(), 50ms);
+      if (!got.ok()) connection.reset();
+    }
+  });
+  PrinterTapOptions options = TapOptions(dir);
+  options.tcp.printer_port = (*printer_listener)->port();
+  auto tap = PrinterTap::Create(options, phones);
+  auto store = store::Store::Open({.path = dir + "/store.db"});
+  EndToEnd result;
+  if (tap.ok() && store.ok() && (*tap)->Start().ok()) {
+    std::atomic<std::int64_t> stored{0};
+    std::thread ingest([&] {
+      std::string cursor;
+      while (!done) {
+        auto batch = (*tap)->Poll(cursor, 100ms);
+        if (!batch.ok()) continue;
+        if (batch->records.empty() && batch->cursor == cursor) continue;
+        if (!(*store)->transactions().Ingest("printer", batch->records, batch->cursor).ok()) {
+          continue;
+        }
+        cursor = batch->cursor;
+        stored += static_cast<std::int64_t>(batch->records.size());
+      }
+    });
+    const auto start = Clock::now();
+    auto pos = ConnectTcp("127.0.0.1", (*tap)->Details().listen_port, 1s);
+    if (pos.ok()) {
+      std::atomic<bool> never{false};
+      for (std::size_t offset = 0; offset < stream.size(); offset += 16384) {
+        if (!(*pos)->Write(std::string_view(stream).substr(offset, 16384), never).ok()) break;
+      }
+      (*pos)->ShutdownWrite();
+    }
+    const auto deadline = start + 300s;
+    bool spooled = false;
+    while (stored < static_cast<std::int64_t>(receipts) && Clock::now() < deadline) {
+      if (!spooled && (*tap)->Details().transactions >= receipts) {
+        spooled = true;
+        result.spooled_mb_per_second =
+            stream.size() / 1048576.0 / std::chrono::duration<double>(Clock::now() - start).count();
+      }
+      std::this_thread::sleep_for(1ms);
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    result.stored = stored;
+    result.mb_per_second = stream.size() / 1048576.0 / seconds;
+    result.receipts_per_second = static_cast<double>(stored) / seconds;
+    done = true;
+    ingest.join();
+    (*tap)->Stop();
+  }
+  done = true;
+  printer.join();
+  return result;
+}
+
 }  // namespace
 }  // namespace tillbridge::drivers
 
@@ -247,7 +362,12 @@ int main(int argc, char** argv) {
 
   std::vector<double> tcp_direct50, tcp_direct99, tcp_tap50, tcp_tap99;
   std::vector<double> pty_direct50, pty_direct99, pty_tap50, pty_tap99;
-  std::vector<double> text_mbs, image_mbs, receipts;
+  std::vector<double> text_mbs, image_mbs, receipts, e2e_mbs, e2e_receipts, e2e_spooled;
+  std::vector<double> logo_mbs, logo_receipts;
+  std::int64_t e2e_short = 0;
+  std::size_t e2e_count = 0, logo_count = 0;
+  const std::string burst = DistinctReceipts(20 * 1024 * 1024, false, e2e_count);
+  const std::string logo_burst = DistinctReceipts(20 * 1024 * 1024, true, logo_count);
   const std::string text = TextStream(32 * 1024 * 1024);
   const std::string image = ImageStream(64 * 1024 * 1024);
   for (int run = 0; run < runs; ++run) {
@@ -263,6 +383,15 @@ int main(int argc, char** argv) {
     text_mbs.push_back(DecodeMbPerSecond(text));
     image_mbs.push_back(DecodeMbPerSecond(image));
     receipts.push_back(ReceiptsPerSecond(phones));
+    const EndToEnd e2e = EndToEndRun(run_dir + "-e2e", phones, burst, e2e_count);
+    e2e_mbs.push_back(e2e.mb_per_second);
+    e2e_spooled.push_back(e2e.spooled_mb_per_second);
+    e2e_receipts.push_back(e2e.receipts_per_second);
+    e2e_short += static_cast<std::int64_t>(e2e_count) - e2e.stored;
+    const EndToEnd logo = EndToEndRun(run_dir + "-logo", phones, logo_burst, logo_count);
+    logo_mbs.push_back(logo.mb_per_second);
+    logo_receipts.push_back(logo.receipts_per_second);
+    e2e_short += static_cast<std::int64_t>(logo_count) - logo.stored;
   }
   std::filesystem::remove_all(dir);
 
@@ -285,5 +414,15 @@ int main(int argc, char** argv) {
   std::printf("%-44s %12.1f\n", "text-heavy ESC/POS (MB/s)", Median(text_mbs));
   std::printf("%-44s %12.1f\n", "image-heavy ESC/POS, GS v 0 (MB/s)", Median(image_mbs));
   std::printf("%-44s %12.0f\n", "extraction with shipped templates (receipts/s)", Median(receipts));
-  return 0;
+  std::printf("\n%-44s %12s\n", "end to end, POS bytes in -> stored", "median");
+  std::printf("%-44s %12.1f\n", "20 MB text receipts, decoded (MB/s)", Median(e2e_spooled));
+  std::printf("%-44s %12.1f\n", "20 MB text receipts, stored (MB/s)", Median(e2e_mbs));
+  std::printf("%-44s %12.0f\n", "20 MB text receipts, stored (receipts/s)", Median(e2e_receipts));
+  std::printf("%-44s %12.1f\n", "20 MB receipts with a logo, stored (MB/s)", Median(logo_mbs));
+  std::printf("%-44s %12.0f\n", "20 MB receipts with a logo, stored (receipts/s)",
+              Median(logo_receipts));
+  std::printf("%-44s %12zu / %zu\n", "receipts per burst (text / logo)", e2e_count, logo_count);
+  std::printf("%-44s %12lld\n", "receipts not stored (all runs; must be 0)",
+              static_cast<long long>(e2e_short));
+  return e2e_short == 0 ? 0 : 1;
 }

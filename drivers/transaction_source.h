@@ -6,6 +6,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,10 +26,21 @@ struct Batch {
   Cursor cursor;  // where to continue after these records
 };
 
+// One thing a source reports about itself beyond its error, e.g. the
+// printer tap's unmatched receipts. `status` shows `label` and `text`;
+// `status --json` shows `key` with `number` (when set) or `text`.
+struct SourceFact {
+  std::string key;    // snake_case, stable: scripts read it
+  std::string label;  // for people: "unmatched receipts"
+  std::string text;   // the value as shown, e.g. "8 (kept in /var/.../unmatched.log)"
+  std::optional<std::int64_t> number;
+};
+
 // Health as shown by `status` and `doctor`.
 struct SourceHealth {
   bool connected = false;
-  std::string last_error;  // empty when healthy
+  std::string last_error;         // empty when healthy
+  std::vector<SourceFact> facts;  // in the order to show them
 };
 
 // A source of POS transactions. Not thread-safe: one caller thread.

@@ -198,7 +198,8 @@ std::optional<std::string> MaskJsonValues(std::string_view json) {
 
 int MaskCardNumbersIn(Transaction& txn) {
   int count = MaskField(txn.pos_id) + MaskField(txn.cashier) + MaskField(txn.customer_phone) +
-              MaskField(txn.receipt_text) + MaskField(txn.refund_of) + MaskField(txn.currency);
+              MaskField(txn.receipt_text) + MaskField(txn.refund_of) + MaskField(txn.loyalty_number) +
+              MaskField(txn.currency);
   for (std::string& code : txn.coupon_codes) count += MaskField(code);
   for (TransactionLine& line : txn.lines)
     count += MaskField(line.sku) + MaskField(line.description);

@@ -38,6 +38,22 @@ Status LoadContact(Database& db, CustomerProfile& profile) {
   return Status::Ok();
 }
 
+Status LoadLoyaltyNumbers(Database& db, CustomerProfile& profile) {
+  auto select = db.Prepare(
+      "SELECT loyalty_number, max(occurred_at) AS last_used FROM transactions "
+      "WHERE customer_phone = ?1 AND loyalty_number IS NOT NULL AND loyalty_number <> '' "
+      "GROUP BY loyalty_number ORDER BY last_used DESC LIMIT 5");
+  if (!select.ok()) return select.status();
+  select->Bind(1, profile.phone);
+  for (;;) {
+    auto row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    profile.loyalty_numbers.push_back(select->Text(0));
+  }
+  return Status::Ok();
+}
+
 Status LoadEngagement(Database& db, CustomerProfile& profile) {
   auto counts = db.Prepare(
       "SELECT kind, count(*), max(occurred_at) FROM engagement WHERE phone = ?1 GROUP BY kind");
@@ -83,6 +99,7 @@ Result<std::optional<CustomerProfile>> Customers::Find(const std::string& phone)
   profile.phone = phone;
   TB_RETURN_IF_ERROR(LoadContact(db, profile));
   TB_RETURN_IF_ERROR(LoadEngagement(db, profile));
+  TB_RETURN_IF_ERROR(LoadLoyaltyNumbers(db, profile));
   auto consent = db.Prepare("SELECT count(*) FROM consent_state WHERE phone = ?1");
   if (!consent.ok()) return consent.status();
   consent->Bind(1, phone);

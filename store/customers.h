@@ -43,6 +43,8 @@ struct CustomerProfile {
   std::int64_t purchase_count = 0;
   std::int64_t lifetime_value_minor = 0;
   std::string currency;  // of the last purchase; may be empty
+  // Loyalty numbers given with this customer's purchases, most recent first.
+  std::vector<std::string> loyalty_numbers;
   std::optional<UnixMillis> last_purchase_at;
   std::string last_store_id;
   std::optional<std::int64_t> loyalty_points;

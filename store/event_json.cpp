@@ -65,6 +65,11 @@ std::string TransactionEventJson(const EventEnvelope& envelope, const Transactio
   } else {
     customer->set("phone", txn.customer_phone);
   }
+  if (txn.loyalty_number.empty()) {
+    customer->set("loyalty_number", Poco::Dynamic::Var());
+  } else {
+    customer->set("loyalty_number", txn.loyalty_number);
+  }
   Object::Ptr consent_obj = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
   consent_obj->set("transactional", consent.transactional);
   consent_obj->set("marketing", consent.marketing);

@@ -202,6 +202,10 @@ CREATE TABLE used_launch_links (
   expires_at INTEGER NOT NULL
 );
 )sql",
+      // 6 -> 7: the loyalty number a receipt or POS gave with the sale.
+      R"sql(
+ALTER TABLE transactions ADD COLUMN loyalty_number TEXT;
+)sql",
   };
   return steps;
 }

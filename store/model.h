@@ -59,6 +59,9 @@ struct Transaction {
   std::int64_t tip_minor = 0;
   // Refunds: the POS id of the sale refunded, when the POS links them.
   std::string refund_of;
+  // The customer's loyalty (member) number as the POS printed or stored it;
+  // empty when none.
+  std::string loyalty_number;
   // Whether lines[].unit_price_minor / total_minor include tax (European
   // POS) or not (tax added at the bottom). subtotal_minor is always before
   // tax and total_minor always after it.

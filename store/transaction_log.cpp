@@ -175,9 +175,9 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
   auto insert_txn = db.Prepare(
       "INSERT INTO transactions (source, pos_id, revision, kind, occurred_at, currency, "
       "subtotal_minor, tax_minor, total_minor, cashier, customer_phone, coupon_codes, "
-      "payments, receipt_text, event_id, stored_at, tip_minor, refund_of) "
+      "payments, receipt_text, event_id, stored_at, tip_minor, refund_of, loyalty_number) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-      "?18)");
+      "?18, ?19)");
   auto insert_line = db.Prepare(
       "INSERT INTO transaction_lines (transaction_id, line_no, sku, description, "
       "quantity_milli, unit_price_minor, total_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
@@ -229,6 +229,11 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
       insert_txn->BindNull(18);
     } else {
       insert_txn->Bind(18, record.refund_of);
+    }
+    if (record.loyalty_number.empty()) {
+      insert_txn->BindNull(19);
+    } else {
+      insert_txn->Bind(19, record.loyalty_number);
     }
     TB_RETURN_IF_ERROR(insert_txn->Run());
     const std::int64_t row_id = db.LastInsertRowId();

@@ -81,6 +81,9 @@ HttpResponse GetCustomer(ApiContext& context, const RouteCall& call) {
   json.Key("loyalty").BeginObject();
   json.Key("points").OptionalInt(profile.loyalty_points);
   json.Key("tier").OptionalString(profile.loyalty_tier);
+  json.Key("numbers").BeginArray();
+  for (const auto& number : profile.loyalty_numbers) json.String(number);
+  json.EndArray();
   json.EndObject();
   json.Key("segments").Raw(SafeJson(profile.segments_json, JsonValue::Type::kArray, "[]"));
 

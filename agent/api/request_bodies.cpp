@@ -188,6 +188,8 @@ std::optional<ApiError> ParseTransactionRequest(std::string_view body, Transacti
   auto cashier = reader.String("cashier_id", Presence::kOptional, 64);
   CheckNoCard(reader, "cashier_id", cashier);
   request.phone = reader.String("phone", Presence::kOptional, 40);
+  auto loyalty = reader.String("loyalty_number", Presence::kOptional, 64);
+  CheckNoCard(reader, "loyalty_number", loyalty);
   const JsonValue* coupons = reader.Array("coupon_codes", Presence::kOptional, kMaxCoupons);
   const JsonValue* lines = reader.Array("lines", Presence::kOptional, kMaxLines);
   const JsonValue* payments = reader.Array("payments", Presence::kOptional, kMaxPayments);
@@ -238,6 +240,7 @@ std::optional<ApiError> ParseTransactionRequest(std::string_view body, Transacti
   txn.currency = *currency;
   txn.subtotal_minor = subtotal.value_or(0);
   txn.tax_minor = tax.value_or(0);
+  txn.loyalty_number = loyalty.value_or("");
   txn.total_minor = *total;
   txn.cashier = cashier.value_or("");
   *out = std::move(request);

@@ -5,6 +5,7 @@
 #include <iosfwd>
 #include <string>
 
+#include "agent/cli.h"
 #include "agent/config.h"
 
 namespace tillbridge::agent {
@@ -19,6 +20,13 @@ int RunStatus(const LoadedConfig& config, bool json, std::ostream& out, std::ost
 
 // `tillbridge doctor`: one line per check with ok/FAIL and the fix.
 int RunDoctor(const LoadedConfig& config, std::ostream& out);
+
+// `tillbridge decode FILE`: a captured printer stream through the decoder
+// and the receipt templates; prints each receipt's text and what was
+// extracted, or why no template matched (exit 1 when any did not).
+// `config` is null when no config file is in use.
+int RunDecode(const CommandLine& line, const LoadedConfig* config, std::ostream& out,
+              std::ostream& err);
 
 // The local API's base URL from config, or "" when the API is disabled.
 std::string ApiBaseUrl(const LoadedConfig& config);

@@ -1,7 +1,12 @@
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 
+#include <algorithm>
 #include <iomanip>
+#include <optional>
 #include <ostream>
+#include <vector>
 
 #include "agent/api/api_options.h"
 #include "agent/commands/commands.h"
@@ -22,6 +27,54 @@ std::string Age(std::int64_t ms) {
   else
     out << std::fixed << std::setprecision(1) << ms / 3'600'000.0 << " h";
   return out.str();
+}
+
+struct StatusFact {
+  std::string key, label, text;
+  std::optional<std::int64_t> number;
+};
+
+// The facts a running source published for `name` (see SourceRunner), in
+// order; none when the agent has not run it or wrote something unreadable.
+std::vector<StatusFact> FactsFor(const store::StoreStats& stats, const std::string& name) {
+  std::vector<StatusFact> facts;
+  auto stored = stats.sync.find("source." + name + ".facts");
+  if (stored == stats.sync.end() || stored->second.empty()) return facts;
+  try {
+    Poco::JSON::Parser parser;
+    auto list = parser.parse(stored->second).extract<Poco::JSON::Array::Ptr>();
+    for (std::size_t i = 0; list && i < list->size(); ++i) {
+      auto item = list->getObject(static_cast<unsigned>(i));
+      if (!item) continue;
+      StatusFact fact{item->optValue<std::string>("key", ""),
+                      item->optValue<std::string>("label", ""),
+                      item->optValue<std::string>("text", ""),
+                      {}};
+      if (item->has("number")) fact.number = item->getValue<std::int64_t>("number");
+      facts.push_back(std::move(fact));
+    }
+  } catch (const Poco::Exception&) {
+    facts.clear();
+  } catch (const std::exception&) {
+    facts.clear();
+  }
+  return facts;
+}
+
+// Source names with a cursor or published facts, cursor holders first.
+std::vector<std::string> SourceNames(const store::StoreStats& stats) {
+  std::vector<std::string> names;
+  for (const auto& cursor : stats.source_cursors) names.push_back(cursor.source);
+  for (const auto& [key, value] : stats.sync) {
+    const std::string suffix = ".facts";
+    if (key.rfind("source.", 0) != 0 || key.size() <= 7 + suffix.size() ||
+        key.compare(key.size() - suffix.size(), suffix.size(), suffix) != 0) {
+      continue;
+    }
+    const std::string name = key.substr(7, key.size() - 7 - suffix.size());
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  return names;
 }
 
 std::string SyncValue(const store::StoreStats& stats, const std::string& key) {
@@ -54,14 +107,31 @@ void PrintJson(const LoadedConfig& config, const store::StoreStats& stats, const
   root.set("consents", consents);
   root.set("ledger_rows", stats.ledger_rows);
   Poco::JSON::Array sources;
-  for (const auto& cursor : stats.source_cursors) {
+  for (const std::string& name : SourceNames(stats)) {
     Poco::JSON::Object source(Poco::JSON_PRESERVE_KEY_ORDER);
-    source.set("name", cursor.source);
-    source.set("cursor", cursor.cursor);
-    source.set("records", cursor.records);
-    source.set("updated_at", FormatRfc3339(cursor.updated_at));
-    auto error = stats.sync.find("source." + cursor.source + ".error");
+    source.set("name", name);
+    auto cursor = std::find_if(stats.source_cursors.begin(), stats.source_cursors.end(),
+                               [&](const auto& c) { return c.source == name; });
+    if (cursor != stats.source_cursors.end()) {
+      source.set("cursor", cursor->cursor);
+      source.set("records", cursor->records);
+      source.set("updated_at", FormatRfc3339(cursor->updated_at));
+    } else {
+      source.set("cursor", Poco::Dynamic::Var());
+      source.set("records", 0);
+      source.set("updated_at", Poco::Dynamic::Var());
+    }
+    auto error = stats.sync.find("source." + name + ".error");
     source.set("last_error", error == stats.sync.end() ? "" : error->second);
+    Poco::JSON::Object details(Poco::JSON_PRESERVE_KEY_ORDER);
+    for (const auto& fact : FactsFor(stats, name)) {
+      if (fact.number) {
+        details.set(fact.key, *fact.number);
+      } else {
+        details.set(fact.key, fact.text);
+      }
+    }
+    source.set("details", details);
     sources.add(source);
   }
   root.set("sources", sources);
@@ -97,18 +167,27 @@ void PrintText(const LoadedConfig& config, const store::StoreStats& stats, const
   out << "  consents     ";
   for (const auto& [state, count] : stats.consents_by_state) out << " " << state << " " << count;
   out << " (ledger rows " << stats.ledger_rows << ")\n";
-  if (stats.source_cursors.empty()) {
-    out << "  sources       none has delivered records yet\n";
-  }
-  for (const auto& cursor : stats.source_cursors) {
-    auto error = stats.sync.find("source." + cursor.source + ".error");
+  const std::vector<std::string> names = SourceNames(stats);
+  if (names.empty()) out << "  sources       none has delivered records yet\n";
+  for (const std::string& name : names) {
+    auto error = stats.sync.find("source." + name + ".error");
     const bool failing = error != stats.sync.end() && !error->second.empty();
     // At least one space after the name, however long it is.
-    out << "  source " << std::left << std::setw(7) << cursor.source << std::right << " "
-        << (failing ? "FAILING: " + error->second : std::string("ok")) << "; " << cursor.records
-        << " records, cursor "
-        << (cursor.cursor.size() > 32 ? cursor.cursor.substr(0, 29) + "..." : cursor.cursor)
-        << ", updated " << FormatRfc3339(cursor.updated_at) << "\n";
+    out << "  source " << std::left << std::setw(7) << name << std::right << " "
+        << (failing ? "FAILING: " + error->second : std::string("ok")) << "; ";
+    auto cursor = std::find_if(stats.source_cursors.begin(), stats.source_cursors.end(),
+                               [&](const auto& c) { return c.source == name; });
+    if (cursor == stats.source_cursors.end()) {
+      out << "no records yet\n";
+    } else {
+      out << cursor->records << " records, cursor "
+          << (cursor->cursor.size() > 32 ? cursor->cursor.substr(0, 29) + "..." : cursor->cursor)
+          << ", updated " << FormatRfc3339(cursor->updated_at) << "\n";
+    }
+    for (const auto& fact : FactsFor(stats, name)) {
+      out << "    " << std::left << std::setw(32) << (fact.label + ":") << std::right << " "
+          << fact.text << "\n";
+    }
   }
   out << "  cloud         " << SyncValue(stats, "cloud.state") << "; last push "
       << SyncValue(stats, "cloud.last_push_at") << ", last pull "

@@ -1,19 +1,26 @@
 #include "drivers/printer/code_pages.h"
 
 #include <array>
+#include <cstddef>
+#include <iterator>
+#include <utility>
 
 namespace tillbridge::drivers {
 namespace {
 
 struct CodePageTable {
-  std::uint8_t esc_t_number;
   const char* name;
-  std::uint16_t upper_half[128];
+  char32_t upper_half[128];
 };
 
-constexpr CodePageTable kTables[] = {
-#include "drivers/printer/code_page_tables.inc"
+// One entry of a printer maker's numbering: the command's parameter and the
+// table it selects.
+struct PageNumber {
+  std::uint8_t number;
+  std::uint8_t table;
 };
+
+#include "drivers/printer/code_page_tables.inc"
 
 // Positions replaced by the ISO 646 national variants, in table order.
 constexpr std::array<std::uint8_t, 12> kNationalPositions = {0x23, 0x24, 0x40, 0x5B, 0x5C, 0x5D,
@@ -38,11 +45,13 @@ constexpr char32_t kNationalSets[][12] = {
     {U'#', U'$', U'@', U'[', U'₩', U']', U'^', U'`', U'{', U'|', U'}', U'~'},
 };
 
-// Built once: a CodePage per table plus the shared "unknown" page.
+// Built once: a CodePage per table, the shared "unknown" page, and both
+// makers' numberings resolved to pages.
 struct Registry {
-  std::array<const CodePage*, 256> by_number{};
   std::array<CodePage, std::size(kTables)> pages;
   CodePage unknown{"unknown", nullptr};
+  std::array<const CodePage*, 256> by_esc_t{};
+  std::array<const CodePage*, 256> by_star{};
 
   template <size_t... I>
   static std::array<CodePage, sizeof...(I)> MakePages(std::index_sequence<I...>) {
@@ -50,8 +59,10 @@ struct Registry {
   }
 
   Registry() : pages(MakePages(std::make_index_sequence<std::size(kTables)>())) {
-    by_number.fill(&unknown);
-    for (size_t i = 0; i < pages.size(); ++i) by_number[kTables[i].esc_t_number] = &pages[i];
+    by_esc_t.fill(&unknown);
+    by_star.fill(&unknown);
+    for (const PageNumber& entry : kEscTNumbers) by_esc_t[entry.number] = &pages[entry.table];
+    for (const PageNumber& entry : kStarNumbers) by_star[entry.number] = &pages[entry.table];
   }
 };
 
@@ -62,7 +73,9 @@ const Registry& GetRegistry() {
 
 }  // namespace
 
-const CodePage& CodePage::ForEscT(std::uint8_t number) { return *GetRegistry().by_number[number]; }
+const CodePage& CodePage::ForEscT(std::uint8_t number) { return *GetRegistry().by_esc_t[number]; }
+
+const CodePage& CodePage::ForStar(std::uint8_t number) { return *GetRegistry().by_star[number]; }
 
 const CodePage& CodePage::Default() { return ForEscT(0); }
 

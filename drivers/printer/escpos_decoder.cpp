@@ -122,37 +122,17 @@ constexpr int FsParamCount(std::uint8_t cmd) {
   }
 }
 
-bool IsBlank(std::string_view text) {
-  for (char c : text) {
-    if (c != ' ' && c != '\n') return false;
-  }
-  return true;
-}
-
 }  // namespace
 
-std::string_view ReceiptEndName(ReceiptEnd end) {
-  switch (end) {
-    case ReceiptEnd::kCut:
-      return "cut";
-    case ReceiptEnd::kIdle:
-      return "idle";
-    case ReceiptEnd::kFlush:
-      return "flush";
-  }
-  return "unknown";
-}
-
 EscPosDecoder::EscPosDecoder(const Clock& clock, DecoderLimits limits)
-    : clock_(clock), limits_(limits), code_page_(&CodePage::Default()) {}
+    : clock_(clock), limits_(limits), text_(limits, stats_), code_page_(&CodePage::Default()) {}
 
 void EscPosDecoder::Feed(std::string_view bytes, std::vector<DecodedReceipt>& out) {
   if (bytes.empty()) return;
   last_feed_at_ = clock_.NowMillis();
   for (char c : bytes) {
     // A cut inside this chunk starts a new pending receipt mid-loop.
-    if (pending_.byte_count++ == 0) pending_.first_byte_at = last_feed_at_;
-    pending_.last_byte_at = last_feed_at_;
+    text_.CountByte(last_feed_at_);
     FeedByte(static_cast<std::uint8_t>(c), out);
   }
   stats_.bytes += bytes.size();
@@ -253,18 +233,18 @@ void EscPosDecoder::TextByte(std::uint8_t byte, std::vector<DecodedReceipt>& out
       return;
     }
     last_line_break_ = byte;
-    EndLine();
+    text_.EndLine();
     return;
   }
   last_line_break_ = 0;
   if (byte == kHt) {
-    AppendCodePoint(' ');
+    text_.Append(' ');
   } else if (byte == kFf) {
-    EndLine();
+    text_.EndLine();
   } else if (byte >= 0x20 && byte < 0x7F) {
-    AppendCodePoint(international_set_ == 0 ? byte : DecodeInternational(international_set_, byte));
+    text_.Append(international_set_ == 0 ? byte : DecodeInternational(international_set_, byte));
   } else if (byte >= 0x80) {
-    AppendCodePoint(code_page_->Decode(byte));
+    text_.Append(code_page_->Decode(byte));
   }
   // Other C0 controls and DEL print nothing.
   (void)out;
@@ -443,58 +423,17 @@ void EscPosDecoder::ApplyCommand(std::vector<DecodedReceipt>& out) {
       case 'd':
       case 'J':
         // Print-and-feed ends the current line like LF does.
-        if (!line_.empty()) EndLine();
+        text_.EndLineIfAny();
         return;
       case 'i':
       case 'm':
-        EndReceipt(ReceiptEnd::kCut, out);
+        text_.EndReceipt(ReceiptEnd::kCut, out);
         return;
       default:
         return;
     }
   }
-  if (prefix == kGs && cmd == 'V') EndReceipt(ReceiptEnd::kCut, out);
-}
-
-void EscPosDecoder::AppendCodePoint(char32_t code_point) {
-  if (line_truncated_) return;
-  const std::size_t before = line_.size();
-  AppendUtf8(code_point, line_);
-  if (line_.size() > limits_.max_line_bytes) {
-    line_.resize(before);
-    line_truncated_ = true;
-    pending_.truncated = true;
-    ++stats_.truncated_lines;
-  }
-}
-
-void EscPosDecoder::EndLine() {
-  while (!line_.empty() && line_.back() == ' ') line_.pop_back();
-  if (pending_.text.size() + line_.size() + 1 <= limits_.max_receipt_bytes) {
-    pending_.text += line_;
-    pending_.text.push_back('\n');
-    if (!line_.empty()) pending_has_text_ = true;
-  } else {
-    pending_.truncated = true;
-  }
-  line_.clear();
-  line_truncated_ = false;
-}
-
-void EscPosDecoder::EndReceipt(ReceiptEnd end, std::vector<DecodedReceipt>& out) {
-  if (!line_.empty()) EndLine();
-  if (pending_has_text_ && !IsBlank(pending_.text)) {
-    DecodedReceipt receipt = std::move(pending_);
-    // Blank lines around the text carry no information.
-    const auto first = receipt.text.find_first_not_of('\n');
-    const auto last = receipt.text.find_last_not_of('\n');
-    receipt.text = receipt.text.substr(first, last - first + 1);
-    receipt.end = end;
-    out.push_back(std::move(receipt));
-    ++stats_.receipts;
-  }
-  pending_ = DecodedReceipt();
-  pending_has_text_ = false;
+  if (prefix == kGs && cmd == 'V') text_.EndReceipt(ReceiptEnd::kCut, out);
 }
 
 void EscPosDecoder::AbandonCommand() {
@@ -510,21 +449,25 @@ void EscPosDecoder::ResetStream() {
   last_line_break_ = 0;
 }
 
+void EscPosDecoder::EndStream(std::vector<DecodedReceipt>& out) {
+  ResetStream();
+  text_.EndReceipt(ReceiptEnd::kStreamEnd, out);
+}
+
 void EscPosDecoder::CheckIdle(std::vector<DecodedReceipt>& out) {
-  if (pending_.byte_count == 0 && state_ == State::kText) return;
+  if (!text_.has_bytes() && state_ == State::kText) return;
   if (clock_.NowMillis() - last_feed_at_ < limits_.idle_cut_timeout.count()) return;
+  EndIdle(out);
+}
+
+void EscPosDecoder::EndIdle(std::vector<DecodedReceipt>& out) {
   AbandonCommand();
-  if (!line_.empty()) EndLine();
-  if (pending_has_text_) {
-    EndReceipt(ReceiptEnd::kIdle, out);
-  } else {
-    pending_ = DecodedReceipt();
-  }
+  text_.EndIdle(out);
 }
 
 void EscPosDecoder::Flush(std::vector<DecodedReceipt>& out) {
   AbandonCommand();
-  EndReceipt(ReceiptEnd::kFlush, out);
+  text_.EndReceipt(ReceiptEnd::kFlush, out);
 }
 
 }  // namespace tillbridge::drivers

@@ -36,12 +36,17 @@ struct PrinterTapHealth {
   std::uint64_t transactions = 0;
   std::uint64_t unmatched_receipts = 0;
   std::uint64_t skipped_receipts = 0;
-  std::uint64_t parse_drops = 0;
+  std::uint64_t invalid_phone_receipts = 0;  // transactions whose printed phone was invalid
+  std::uint64_t loyalty_numbers = 0;         // transactions that carried a loyalty number
+  std::uint64_t parse_drops = 0;             // chunks printed but never decoded
+  std::uint64_t parse_dropped_bytes = 0;
+  std::uint64_t decode_backlog_bytes = 0;  // printed, waiting in the capture journal
+  std::string command_set;                 // "escpos", "star", or the setting while unknown
   std::uint64_t card_numbers_masked = 0;
-  std::uint64_t spooled_not_ingested = 0;  // as of the last Poll's cursor
-  std::string unmatched_log;               // where unmatched receipts are kept
-  std::string last_error;                  // forwarding problem, empty when fine
-  std::string last_problem;                // last extraction or spool problem
+  std::uint64_t decoded_not_stored = 0;  // transactions waiting for the store
+  std::string unmatched_log;             // where unmatched receipts are kept
+  std::string last_error;                // forwarding problem, empty when fine
+  std::string last_problem;              // last extraction or spool problem
 };
 
 class PrinterTapImpl;
@@ -63,14 +68,18 @@ class PrinterTap final : public TransactionSource {
   // Starts forwarding and decoding. Fails only for errors a retry cannot fix
   // (the TCP listen port is taken); an absent printer or port is retried.
   Status Start();
-  // Stops forwarding, decodes what was received and spools it. Idempotent.
+  // Stops forwarding and decoding. What was printed but not yet decoded or
+  // stored stays in the capture journal and is decoded at the next start.
+  // Idempotent.
   void Stop();
 
   std::string_view Name() const override;
   // The tap has nothing to connect on Poll's behalf; Ok once created.
   Status Open() override;
-  // Transactions spooled after `cursor` (at most 100), waiting at most `wait`.
-  // Also drops spool records the store has acknowledged through `cursor`.
+  // Transactions decoded after `cursor` (at most 100), waiting at most
+  // `wait`. `cursor` is what the store committed: the journal may forget
+  // what lies before it. The same cursor gives the same transactions again
+  // (a failed store write is simply retried).
   Result<Batch> Poll(const Cursor& cursor, std::chrono::milliseconds wait) override;
   SourceHealth Health() const override;
   PrinterTapHealth Details() const;

@@ -85,6 +85,12 @@ const std::vector<ConfigKeySpec>& PrinterTapConfigKeys() {
        {},
        100,
        3600000},
+      {"printer.command_set",
+       ConfigType::kEnum,
+       "auto",
+       "The printer's language: escpos (Epson and compatibles), star (Star Line Mode and "
+       "StarPRNT), or auto to recognise it from the bytes of each connection.",
+       {"auto", "escpos", "star"}},
       {"printer.templates", ConfigType::kPath, "",
        "Receipt template file, or folder of *.tbt files (docs/receipt-templates.md)."},
       {"printer.spool_dir", ConfigType::kPath, "printer-spool",
@@ -106,14 +112,15 @@ const std::vector<ConfigKeySpec>& PrinterTapConfigKeys() {
        {},
        1024,
        16777216},
-      {"printer.parse_queue_bytes",
+      {"printer.capture_journal_bytes",
        ConfigType::kInt,
-       "8388608",
-       "Bytes waiting for the decoder before further bytes skip decoding (they are still "
-       "printed); counted as parse drops.",
+       "268435456",
+       "Most bytes the capture journal (spool_dir/capture) keeps that are not yet decoded and "
+       "stored; beyond this, bytes are still printed but not decoded, and counted as parse "
+       "drops.",
        {},
-       65536,
-       1073741824},
+       1048576,
+       17179869184},
   };
   return kKeys;
 }
@@ -198,11 +205,13 @@ Result<PrinterTapOptions> PrinterTapOptionsFrom(const ConfigValues& values) {
   options.tcp.connect_timeout = v.GetDuration("printer.connect_timeout");
   options.tcp.reconnect_interval = v.GetDuration("printer.reconnect_interval");
 
+  options.command_set = *ParseCommandSet(v.GetString("printer.command_set"));
   options.decoder.idle_cut_timeout = v.GetDuration("printer.idle_cut_timeout");
   options.decoder.max_line_bytes = static_cast<std::size_t>(v.GetInt("printer.max_line_bytes"));
   options.decoder.max_receipt_bytes =
       static_cast<std::size_t>(v.GetInt("printer.max_receipt_bytes"));
-  options.parse_queue_bytes = static_cast<std::size_t>(v.GetInt("printer.parse_queue_bytes"));
+  options.capture_journal_bytes =
+      static_cast<std::uint64_t>(v.GetInt("printer.capture_journal_bytes"));
   options.templates_path = v.GetString("printer.templates");
   options.spool_dir = v.GetString("printer.spool_dir");
   options.currency = v.GetString("printer.currency");

@@ -3,14 +3,15 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "common/config_spec.h"
 #include "common/status.h"
 #include "drivers/printer/byte_port.h"
-#include "drivers/printer/escpos_decoder.h"
 #include "drivers/printer/passthrough.h"
+#include "drivers/printer/receipt_decoder.h"
 
 namespace tillbridge::drivers {
 
@@ -22,12 +23,14 @@ struct PrinterTapOptions {
   TapMode mode = TapMode::kTcp;
   SerialPassthroughOptions serial;  // mode serial
   TcpPassthroughOptions tcp;        // mode tcp
+  CommandSet command_set = CommandSet::kAuto;
   DecoderLimits decoder;
   std::string templates_path;  // file or folder of *.tbt files
   std::string spool_dir;       // spool and unmatched-receipt log
   std::string currency = "USD";
   std::string time_zone = "local";
-  std::size_t parse_queue_bytes = 8 * 1024 * 1024;
+  // Cap on the capture journal's undecoded bytes (printer.capture_journal_bytes).
+  std::uint64_t capture_journal_bytes = 256ull * 1024 * 1024;
 };
 
 // The [printer] keys with types, defaults and descriptions.

@@ -34,7 +34,8 @@ struct ExtractedReceipt {
   ExtractOutcome outcome = ExtractOutcome::kUnmatched;
   std::string template_name;       // empty when unmatched
   store::Transaction transaction;  // meaningful for kTransaction
-  std::string loyalty_number;      // when the template found one
+  std::string loyalty_number;      // when the template found one (also in transaction)
+  bool invalid_phone = false;      // a phone was printed but is no valid number
   std::string masked_text;         // the receipt text, card numbers masked
   int card_numbers_masked = 0;
   // Why fields were left empty or the receipt is unmatched, for status/logs.

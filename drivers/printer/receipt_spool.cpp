@@ -66,6 +66,7 @@ std::string TransactionToSpoolJson(const store::Transaction& txn) {
   }
   root.set("payments", payments);
   root.set("receipt_text", txn.receipt_text);
+  if (!txn.loyalty_number.empty()) root.set("loyalty_number", txn.loyalty_number);
   std::ostringstream out;
   root.stringify(out);
   return out.str();
@@ -111,6 +112,10 @@ Result<store::Transaction> TransactionFromSpoolJson(const std::string& json) {
           {item->getValue<std::string>("type"), item->getValue<std::int64_t>("amount_minor")});
     }
     txn.receipt_text = root->getValue<std::string>("receipt_text");
+    // Records spooled before loyalty numbers were kept have none.
+    if (root->has("loyalty_number")) {
+      txn.loyalty_number = root->getValue<std::string>("loyalty_number");
+    }
     return txn;
   } catch (const Poco::Exception& error) {
     return Status::Corruption("spool record is not a transaction: " + error.displayText());
@@ -191,19 +196,38 @@ ReceiptSpool::ReceiptSpool(Key /*key*/, std::string path,
 ReceiptSpool::~ReceiptSpool() = default;
 
 Result<std::uint64_t> ReceiptSpool::Append(const store::Transaction& txn) {
+  return AppendBatch({txn});
+}
+
+Result<std::uint64_t> ReceiptSpool::AppendBatch(const std::vector<store::Transaction>& txns) {
   // The spool is a file on disk like the store: it gets the store's guard,
   // whatever the extractor did before.
-  store::Transaction masked = txn;
-  store::MaskCardNumbersIn(masked);
-  const std::string payload = TransactionToSpoolJson(masked);
+  std::vector<std::string> payloads;
+  payloads.reserve(txns.size());
+  for (const store::Transaction& txn : txns) {
+    store::Transaction masked = txn;
+    store::MaskCardNumbersIn(masked);
+    payloads.push_back(TransactionToSpoolJson(masked));
+  }
   std::lock_guard<std::mutex> lock(mutex_);
-  const std::uint64_t seq = std::max(last_seq_, seq_floor_) + 1;
-  const std::string header = RecordHeader(seq, payload);
-  const std::string record = header + payload + "\n";
-  TB_RETURN_IF_ERROR(file_->WriteAt(end_, record));
+  if (payloads.empty()) return last_seq_;
+  // One write and one sync for the whole batch: a burst of receipts costs
+  // one disk flush, not one per receipt.
+  std::uint64_t seq = std::max(last_seq_, seq_floor_);
+  std::string records;
+  std::vector<Entry> added;
+  for (const std::string& payload : payloads) {
+    ++seq;
+    const std::string header = RecordHeader(seq, payload);
+    added.push_back({seq, end_ + records.size() + header.size(), payload.size()});
+    records += header;
+    records += payload;
+    records += '\n';
+  }
+  TB_RETURN_IF_ERROR(file_->WriteAt(end_, records));
   TB_RETURN_IF_ERROR(file_->Sync());
-  entries_.push_back({seq, end_ + header.size(), payload.size()});
-  end_ += record.size();
+  entries_.insert(entries_.end(), added.begin(), added.end());
+  end_ += records.size();
   last_seq_ = seq;
   appended_.notify_all();
   return seq;
@@ -215,9 +239,9 @@ Result<std::vector<std::pair<std::uint64_t, store::Transaction>>> ReceiptSpool::
   {
     std::unique_lock<std::mutex> lock(mutex_);
     appended_.wait_for(lock, wait, [&] { return last_seq_ > after; });
-    for (const auto& entry : entries_) {
-      if (entry.seq > after && wanted.size() < max) wanted.push_back(entry);
-    }
+    auto first = std::upper_bound(entries_.begin(), entries_.end(), after,
+                                  [](std::uint64_t seq, const Entry& e) { return seq < e.seq; });
+    for (; first != entries_.end() && wanted.size() < max; ++first) wanted.push_back(*first);
   }
   std::vector<std::pair<std::uint64_t, store::Transaction>> records;
   for (const auto& entry : wanted) {
@@ -241,26 +265,28 @@ Status ReceiptSpool::Compact(std::uint64_t acknowledged) {
     dead += entries_[keep_from].length;
     ++keep_from;
   }
-  if (dead < kCompactAfterBytes) return Status::Ok();
+  // Rewriting costs the live records' size, so it waits until at least as
+  // much is dead: a long backlog is copied a few times, not at every poll.
+  const std::uint64_t live_from =
+      keep_from == 0 ? 0 : entries_[keep_from - 1].offset + entries_[keep_from - 1].length + 1;
+  if (dead < kCompactAfterBytes || keep_from == 0 || dead < end_ - live_from) {
+    return Status::Ok();
+  }
   const std::string temp = path_ + ".tmp";
   auto opened = platform::DurableFile::Open(temp, platform::DurableFile::Mode::kCreateOrTruncate);
   if (!opened.ok()) return opened.status();
   std::unique_ptr<platform::DurableFile> out = std::move(*opened);
-  std::string header = std::string(kMagic) + spool_id_ + "\n";
-  std::uint64_t pos = 0;
+  const std::string header = std::string(kMagic) + spool_id_ + "\n";
+  // The live records are one contiguous run at the end of the file: copied
+  // in one piece, their offsets all move by the same amount.
+  auto live = file_->ReadAt(live_from, end_ - live_from);
+  Status status = live.ok() ? out->WriteAt(0, header + *live) : live.status();
+  const std::uint64_t pos = header.size() + (end_ - live_from);
   std::vector<Entry> kept;
-  Status status = out->WriteAt(pos, header);
-  pos += header.size();
-  for (std::size_t i = keep_from; status.ok() && i < entries_.size(); ++i) {
-    auto payload = file_->ReadAt(entries_[i].offset, entries_[i].length);
-    if (!payload.ok()) {
-      status = payload.status();
-      break;
-    }
-    const std::string record_header = RecordHeader(entries_[i].seq, *payload);
-    status = out->WriteAt(pos, record_header + *payload + "\n");
-    kept.push_back({entries_[i].seq, pos + record_header.size(), entries_[i].length});
-    pos += record_header.size() + payload->size() + 1;
+  kept.reserve(entries_.size() - keep_from);
+  for (std::size_t i = keep_from; i < entries_.size(); ++i) {
+    kept.push_back(
+        {entries_[i].seq, entries_[i].offset - live_from + header.size(), entries_[i].length});
   }
   if (status.ok()) status = out->Sync();
   if (status.ok()) {

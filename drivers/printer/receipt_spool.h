@@ -33,6 +33,10 @@ class ReceiptSpool {
   // numbers in its text fields are masked first (store/card_guard.h), so
   // the file never holds one.
   Result<std::uint64_t> Append(const store::Transaction& txn);
+  // Appends `txns` in order with one write and one sync; returns the last
+  // sequence number (last_seq() when `txns` is empty). On failure none of
+  // them counts as appended.
+  Result<std::uint64_t> AppendBatch(const std::vector<store::Transaction>& txns);
 
   // Up to `max` records with a sequence number above `after`, oldest first,
   // waiting at most `wait` for the first one.

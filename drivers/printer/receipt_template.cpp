@@ -1,6 +1,7 @@
 #include "drivers/printer/receipt_template.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -193,6 +194,8 @@ class TemplateParser {
       auto flags = std::regex::ECMAScript | std::regex::optimize;
       if (t.case_insensitive) flags |= std::regex::icase;
       rule.regex = std::make_shared<const std::regex>(value, flags);
+      rule.literal = RequiredLiteral(value, t.case_insensitive);
+      rule.literal_ignores_case = t.case_insensitive;
     } catch (const std::regex_error& error) {
       return Error(line_number_, "invalid regular expression for '" + key + "': " + error.what());
     }
@@ -322,6 +325,98 @@ Result<std::vector<ReceiptTemplate>> LoadReceiptTemplates(const std::string& pat
     }
   }
   return all;
+}
+
+std::string RequiredLiteral(std::string_view pattern, bool ignore_case) {
+  std::string best, run;
+  auto end_run = [&] {
+    if (run.size() > best.size()) best = run;
+    run.clear();
+  };
+  int depth = 0;
+  bool in_class = false;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (in_class) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == ']') {
+        in_class = false;
+      }
+      continue;
+    }
+    if (c == '\\' && i + 1 < pattern.size()) {
+      const char next = pattern[++i];
+      const bool literal = !std::isalnum(static_cast<unsigned char>(next));
+      if (depth == 0 && literal) {
+        run.push_back(next);
+      } else if (depth == 0) {
+        end_run();  // \d, \s, \b, \x41, ...: not one known character
+      }
+      continue;
+    }
+    switch (c) {
+      case '[':
+        in_class = true;
+        if (depth == 0) end_run();
+        continue;
+      case '(':
+        if (depth == 0) end_run();
+        ++depth;
+        continue;
+      case ')':
+        if (depth > 0) --depth;
+        continue;
+      case '|':
+        // An alternative at the top may hold none of the text.
+        if (depth == 0) return "";
+        continue;
+      default:
+        break;
+    }
+    if (depth > 0) continue;
+    switch (c) {
+      case '?':
+      case '*':
+      case '{':
+        // The character before may be absent (or repeated: {0,}).
+        if (!run.empty()) run.pop_back();
+        end_run();
+        if (c == '{') {
+          while (i < pattern.size() && pattern[i] != '}') ++i;
+        }
+        continue;
+      case '+':
+        // At least once: what came before stays, but nothing can follow it.
+        end_run();
+        continue;
+      case '^':
+      case '$':
+      case '.':
+        end_run();
+        continue;
+      default:
+        run.push_back(c);
+    }
+  }
+  end_run();
+  if (!ignore_case) return best;
+  for (char& c : best) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x80) return "";
+    c = static_cast<char>(std::tolower(byte));
+  }
+  return best;
+}
+
+bool MayMatch(const FieldRule& rule, std::string_view line) {
+  if (rule.literal.empty()) return true;
+  if (!rule.literal_ignores_case) return line.find(rule.literal) != std::string_view::npos;
+  const auto lower = [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
+  return std::search(line.begin(), line.end(), rule.literal.begin(), rule.literal.end(),
+                     [&](char a, char b) { return lower(a) == b; }) != line.end();
 }
 
 }  // namespace tillbridge::drivers

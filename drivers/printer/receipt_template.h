@@ -20,7 +20,22 @@ struct FieldRule {
   std::shared_ptr<const std::regex> regex;
   std::vector<std::string> groups;  // one name per capture group
   int line_number = 0;              // where the rule was defined
+  // Text every line the pattern matches must contain (RequiredLiteral), so
+  // most lines are passed over without running the regular expression;
+  // empty when the pattern guarantees none.
+  std::string literal;
+  bool literal_ignores_case = false;
 };
+
+// The longest run of characters that every match of the ECMAScript
+// `pattern` contains literally, or "" when there is none it can be sure of
+// (top-level alternation, classes and optional characters end a run). With
+// `ignore_case`, ASCII letters are lowered and a run with other bytes than
+// ASCII is not used.
+std::string RequiredLiteral(std::string_view pattern, bool ignore_case);
+
+// Whether `line` contains `rule.literal` (true when the rule has none).
+bool MayMatch(const FieldRule& rule, std::string_view line);
 
 // The rules for one receipt layout. Copyable; regexes are shared.
 struct ReceiptTemplate {

@@ -101,10 +101,15 @@ class TcpPassthrough final : public Passthrough {
       auto got = session.pos.Read(buffer.data(), buffer.size(), kReadSlice);
       if (!got.ok()) {
         // The POS finished its job (or went away): pass the end on and give
-        // the printer a moment to send its last status bytes.
+        // the printer a moment to send its last status bytes. The job counts
+        // as finished before the printer hears of it, so a printer that hangs
+        // up on the end of the job is not taken for one switched off mid-job.
+        {
+          std::lock_guard<std::mutex> lock(session.mutex);
+          session.pos_finished = true;
+        }
         session.printer.ShutdownWrite();
         std::unique_lock<std::mutex> lock(session.mutex);
-        session.pos_finished = true;
         session.printer_done.wait_for(lock, options_.linger, [&] { return session.over.load(); });
         break;
       }

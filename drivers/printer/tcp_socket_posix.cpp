@@ -1,5 +1,3 @@
-#include "drivers/printer/tcp_socket.h"
-
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -11,6 +9,8 @@
 
 #include <cerrno>
 #include <cstring>
+
+#include "drivers/printer/tcp_socket.h"
 
 namespace tillbridge::drivers {
 namespace {

@@ -1,7 +1,8 @@
-// Fuzz target for the printer tap's parsing path: the ESC/POS decoder (fed in
-// chunk sizes chosen by the input, with idle gaps and stream breaks), then
-// card masking and template extraction of every receipt. Checks the
-// invariants a crash would not show: bounded text, no card number left.
+// Fuzz target for the printer tap's parsing path: the ESC/POS, Star and
+// automatic decoders (each fed the same input in chunk sizes chosen by the
+// input, with idle gaps and stream breaks), then card masking and template
+// extraction of every receipt. Checks the invariants a crash would not show:
+// bounded text, every byte counted, no card number left.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -9,12 +10,15 @@
 
 #include "common/card_numbers.h"
 #include "common/phone.h"
+#include "drivers/printer/auto_decoder.h"
 #include "drivers/printer/escpos_decoder.h"
 #include "drivers/printer/receipt_extractor.h"
+#include "drivers/printer/star_decoder.h"
 
 namespace {
 
 using tillbridge::drivers::DecodedReceipt;
+using tillbridge::drivers::ReceiptDecoder;
 
 constexpr std::size_t kMaxLine = 256;
 constexpr std::size_t kMaxReceipt = 8192;
@@ -54,34 +58,62 @@ void Examine(const Shared& shared, const DecodedReceipt& receipt) {
   }
 }
 
+// How the input is fed: the first byte chooses the chunk size and whether
+// idle gaps and stream breaks happen between chunks.
+struct Feeding {
+  std::size_t chunk = 1;
+  bool gaps = false;
+  bool breaks = false;
+};
+
+// Feeds `input` to `decoder` as `feeding` says, then flushes; checks that
+// every byte was counted and the receipts are bounded and masked.
+void Run(const Shared& shared, ReceiptDecoder& decoder, tillbridge::ManualClock& clock,
+         std::string_view input, Feeding feeding) {
+  std::vector<DecodedReceipt> receipts;
+  for (std::size_t offset = 0, round = 0; offset < input.size(); offset += feeding.chunk, ++round) {
+    decoder.Feed(input.substr(offset, feeding.chunk), receipts);
+    if (feeding.gaps && round % 7 == 6) {
+      clock.Advance(std::chrono::milliseconds(1500));
+      decoder.CheckIdle(receipts);
+    }
+    if (feeding.breaks && round % 5 == 4) decoder.ResetStream();
+    // A connection ending: `auto` starts recognising the command set again.
+    if (feeding.breaks && round % 11 == 10) decoder.EndStream(receipts);
+  }
+  decoder.Flush(receipts);
+  Check(decoder.stats().bytes == input.size());
+  for (const auto& receipt : receipts) Examine(shared, receipt);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const Shared shared;
   if (size == 0) return 0;
-  // The first byte shapes the feeding: chunk size and when to insert an
-  // idle gap or a stream break.
-  const std::size_t chunk = 1 + (data[0] & 0x3F);
-  const bool gaps = data[0] & 0x40;
-  const bool breaks = data[0] & 0x80;
-  tillbridge::ManualClock clock(1'700'000'000'000);
+  Feeding feeding;
+  feeding.chunk = 1 + (data[0] & 0x3F);
+  feeding.gaps = data[0] & 0x40;
+  feeding.breaks = data[0] & 0x80;
   tillbridge::drivers::DecoderLimits limits;
   limits.max_line_bytes = kMaxLine;
   limits.max_receipt_bytes = kMaxReceipt;
   limits.idle_cut_timeout = std::chrono::milliseconds(1000);
-  tillbridge::drivers::EscPosDecoder decoder(clock, limits);
-  std::vector<DecodedReceipt> receipts;
   const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
-  for (std::size_t offset = 0, round = 0; offset < input.size(); offset += chunk, ++round) {
-    decoder.Feed(input.substr(offset, chunk), receipts);
-    if (gaps && round % 7 == 6) {
-      clock.Advance(std::chrono::milliseconds(1500));
-      decoder.CheckIdle(receipts);
-    }
-    if (breaks && round % 5 == 4) decoder.ResetStream();
+  {
+    tillbridge::ManualClock clock(1'700'000'000'000);
+    tillbridge::drivers::EscPosDecoder decoder(clock, limits);
+    Run(shared, decoder, clock, input, feeding);
   }
-  decoder.Flush(receipts);
-  Check(decoder.stats().bytes == input.size());
-  for (const auto& receipt : receipts) Examine(shared, receipt);
+  {
+    tillbridge::ManualClock clock(1'700'000'000'000);
+    tillbridge::drivers::StarDecoder decoder(clock, limits);
+    Run(shared, decoder, clock, input, feeding);
+  }
+  {
+    tillbridge::ManualClock clock(1'700'000'000'000);
+    tillbridge::drivers::AutoDecoder decoder(clock, limits);
+    Run(shared, decoder, clock, input, feeding);
+  }
   return 0;
 }

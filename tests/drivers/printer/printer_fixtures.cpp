@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/drivers/printer/node_fixtures.h"
 #include "tests/test_util.h"
 
 extern char** environ;
@@ -22,35 +23,21 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string ReadAll(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::vector<ReceiptFixture> Generate() {
-  static TempDir dir;  // lives for the whole test process
-  const std::string script =
-      std::string(TILLBRIDGE_SOURCE_DIR) + "/tests/js/printer/make-receipts.mjs";
-  const std::string out = dir.File("receipts");
-  const std::string command =
-      "node '" + script + "' '" + out + "' > '" + dir.File("node.log") + "' 2>&1";
-  const int rc = std::system(command.c_str());
-  REQUIRE_MESSAGE(rc == 0, "node make-receipts.mjs failed (run scripts/install-deps.sh test): "
-                               << ReadAll(dir.File("node.log")));
+  const std::string out = RunFixtureScript("make-receipts.mjs");
   Poco::JSON::Parser parser;
-  auto manifest = parser.parse(ReadAll(out + "/manifest.json")).extract<Poco::JSON::Array::Ptr>();
+  auto manifest = parser.parse(ReadFileBytes(out + "/manifest.json")).extract<Poco::JSON::Array::Ptr>();
   std::vector<ReceiptFixture> fixtures;
   for (unsigned i = 0; i < manifest->size(); ++i) {
     auto item = manifest->getObject(i);
     ReceiptFixture f;
     const std::string file = item->getValue<std::string>("file");
     f.name = file.substr(0, file.size() - 4);
-    f.bytes = ReadAll(out + "/" + file);
+    f.bytes = ReadFileBytes(out + "/" + file);
     f.unmatched = item->has("unmatched") && item->getValue<bool>("unmatched");
     f.no_cut = item->has("no_cut") && item->getValue<bool>("no_cut");
     f.card = item->optValue<std::string>("card", "");
+    f.loyalty = item->optValue<std::string>("loyalty", "");
     if (!f.unmatched) {
       f.receipt_number = item->getValue<std::string>("receipt_number");
       f.kind = item->getValue<std::string>("kind");
@@ -72,6 +59,35 @@ std::vector<ReceiptFixture> Generate() {
 const std::vector<ReceiptFixture>& EncodedReceipts() {
   static const std::vector<ReceiptFixture> fixtures = Generate();
   return fixtures;
+}
+
+drivers::PrinterTapOptions BaseOptions(const TempDir& dir) {
+  drivers::PrinterTapOptions options;
+  options.enabled = true;
+  options.source_name = "printer";
+  options.templates_path = std::string(TILLBRIDGE_SOURCE_DIR) + "/examples/receipt-templates";
+  options.spool_dir = dir.File("spool");
+  options.time_zone = "UTC";
+  options.decoder.idle_cut_timeout = 300ms;
+  options.tcp.listen_address = "127.0.0.1";
+  options.tcp.listen_port = 0;
+  options.tcp.printer_host = "127.0.0.1";
+  options.tcp.connect_timeout = 1000ms;
+  options.tcp.linger = 500ms;
+  options.serial.reconnect_interval = 100ms;
+  return options;
+}
+
+std::vector<store::Transaction> Consumer::Until(std::size_t count,
+                                                std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (records_.size() < count && std::chrono::steady_clock::now() < deadline) {
+    auto batch = tap_.Poll(cursor_, 100ms);
+    REQUIRE_MESSAGE(batch.ok(), batch.status().ToString());
+    for (auto& record : batch->records) records_.push_back(std::move(record));
+    cursor_ = batch->cursor;
+  }
+  return records_;
 }
 
 const ReceiptFixture& FixtureNamed(const std::string& prefix) {

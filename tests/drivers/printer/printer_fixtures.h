@@ -15,7 +15,10 @@
 #include <vector>
 
 #include "drivers/printer/byte_port.h"
+#include "drivers/printer/printer_tap.h"
 #include "drivers/printer/tcp_socket.h"
+#include "store/model.h"
+#include "tests/test_util.h"
 
 namespace tillbridge::testing {
 
@@ -29,7 +32,8 @@ struct ReceiptFixture {
   std::size_t lines = 0;
   std::string phone;
   std::vector<std::string> coupons;
-  std::string card;  // printed card number, "" when none
+  std::string card;     // printed card number, "" when none
+  std::string loyalty;  // printed loyalty (member) number, "" when none
   bool unmatched = false;
   bool no_cut = false;
 };
@@ -38,6 +42,25 @@ struct ReceiptFixture {
 // or the encoder package is missing (run scripts/install-deps.sh test).
 const std::vector<ReceiptFixture>& EncodedReceipts();
 const ReceiptFixture& FixtureNamed(const std::string& prefix);
+
+// Tap options for the tests: TCP on loopback with a free listen port, the
+// shipped templates, the spool in `dir`, a 300 ms idle cut.
+drivers::PrinterTapOptions BaseOptions(const TempDir& dir);
+
+// Polls a tap like the agent does, keeping the cursor between calls.
+class Consumer {
+ public:
+  explicit Consumer(drivers::PrinterTap& tap) : tap_(tap) {}
+  // Everything received so far, once `count` records arrived or `timeout`
+  // passed.
+  std::vector<store::Transaction> Until(std::size_t count, std::chrono::milliseconds timeout);
+  const drivers::Cursor& cursor() const { return cursor_; }
+
+ private:
+  drivers::PrinterTap& tap_;
+  drivers::Cursor cursor_;
+  std::vector<store::Transaction> records_;
+};
 
 // Polls `done` every 10 ms until it is true or `timeout` passes.
 bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout);

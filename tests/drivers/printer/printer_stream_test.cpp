@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "common/digest.h"
 #include "drivers/printer/printer_tap.h"
@@ -23,6 +24,8 @@ using namespace std::chrono_literals;
 using testing::EncodedReceipts;
 using testing::FakePrinter;
 using testing::WaitUntil;
+using testing::BaseOptions;
+using testing::Consumer;
 
 // All fixture receipts in order; the no-cut one goes last so the idle timeout
 // (and not the next receipt's bytes) ends it.
@@ -42,45 +45,6 @@ std::size_t MatchedCount() {
   for (const auto& f : EncodedReceipts()) n += f.unmatched ? 0 : 1;
   return n;
 }
-
-PrinterTapOptions BaseOptions(const testing::TempDir& dir) {
-  PrinterTapOptions options;
-  options.enabled = true;
-  options.source_name = "printer";
-  options.templates_path = std::string(TILLBRIDGE_SOURCE_DIR) + "/examples/receipt-templates";
-  options.spool_dir = dir.File("spool");
-  options.time_zone = "UTC";
-  options.decoder.idle_cut_timeout = 300ms;
-  options.tcp.listen_address = "127.0.0.1";
-  options.tcp.listen_port = 0;
-  options.tcp.printer_host = "127.0.0.1";
-  options.tcp.connect_timeout = 1000ms;
-  options.tcp.linger = 500ms;
-  options.serial.reconnect_interval = 100ms;
-  return options;
-}
-
-// Polls the tap like the agent does, until `count` records arrived.
-class Consumer {
- public:
-  explicit Consumer(PrinterTap& tap) : tap_(tap) {}
-  std::vector<store::Transaction> Until(std::size_t count, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (records_.size() < count && std::chrono::steady_clock::now() < deadline) {
-      auto batch = tap_.Poll(cursor_, 100ms);
-      REQUIRE_MESSAGE(batch.ok(), batch.status().ToString());
-      for (auto& record : batch->records) records_.push_back(std::move(record));
-      cursor_ = batch->cursor;
-    }
-    return records_;
-  }
-  const Cursor& cursor() const { return cursor_; }
-
- private:
-  PrinterTap& tap_;
-  Cursor cursor_;
-  std::vector<store::Transaction> records_;
-};
 
 // A POS that prints `bytes` over one TCP connection in uneven chunks and
 // collects what comes back until the tap closes the connection.
@@ -143,6 +107,7 @@ void CheckTransactions(const std::vector<store::Transaction>& records) {
     CHECK(txn.lines.size() == f.lines);
     CHECK(txn.customer_phone == f.phone);
     CHECK(txn.coupon_codes == f.coupons);
+    CHECK(txn.loyalty_number == f.loyalty);
   }
 }
 
@@ -228,11 +193,10 @@ TEST_CASE("tcp: receipts reach the printer unchanged, status returns, transactio
   CHECK(log.str().find("X-REPORT SHIFT 3") != std::string::npos);
 }
 
-TEST_CASE("tcp: more than 10 MB pass byte for byte") {
+TEST_CASE("tcp: a 20 MB burst passes byte for byte and every receipt in it is decoded") {
   testing::TempDir dir;
   auto printer = FakePrinter::Tcp();
   PrinterTapOptions options = BaseOptions(dir);
-  options.parse_queue_bytes = 64 * 1024 * 1024;  // decode everything, even in a debug build
   options.tcp.printer_port = printer->port();
   PhoneNormalizer phones("US");
   auto tap = PrinterTap::Create(options, phones);
@@ -240,25 +204,105 @@ TEST_CASE("tcp: more than 10 MB pass byte for byte") {
   REQUIRE((*tap)->Start().ok());
   std::string sent;
   int copies = 0;
-  while (sent.size() < 10 * 1024 * 1024 + 1) {
+  while (sent.size() < 20 * 1024 * 1024 + 1) {
     sent += AllReceipts();
     ++copies;
   }
   const auto started = std::chrono::steady_clock::now();
-  const PosResult pos = PrintOverTcp((*tap)->Details().listen_port, sent, 20s);
+  const PosResult pos = PrintOverTcp((*tap)->Details().listen_port, sent, 30s);
   REQUIRE(pos.connected);
-  REQUIRE(WaitUntil([&] { return printer->size() >= sent.size(); }, 30s));
+  REQUIRE(WaitUntil([&] { return printer->size() >= sent.size(); }, 60s));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   MESSAGE("forwarded " << sent.size() / 1048576.0 << " MB in " << seconds << " s");
   CHECK(printer->size() == sent.size());
   CHECK(Sha256Hex(printer->received()) == Sha256Hex(sent));
   Consumer consumer(**tap);
-  // every copy yields each cut receipt; the no-cut one merges into the next copy
+  // every copy yields each cut receipt; the no-cut one merges into the next
+  // copy, and the last one is ended by the end of the connection
   const std::size_t expected = copies * (MatchedCount() - 1) + 1;
-  const auto records = consumer.Until(expected, 30s);
+  const auto records = consumer.Until(expected, 120s);
   CHECK(records.size() == expected);
   CHECK((*tap)->Details().parse_drops == 0);
+  CHECK((*tap)->Details().parse_dropped_bytes == 0);
+  CHECK(WaitUntil([&] { return (*tap)->Details().decode_backlog_bytes == 0; }, 10s));
+  // once the store has them all (the agent polls with the cursor it
+  // committed), the journal forgets what it decoded
+  std::this_thread::sleep_for(1100ms);
+  REQUIRE((*tap)->Poll(consumer.cursor(), 0ms).ok());
+  std::uint64_t journal_bytes = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.File("spool/capture"))) {
+    if (entry.path().extension() == ".seg") journal_bytes += entry.file_size();
+  }
+  CHECK(journal_bytes < 16 * 1024 * 1024);  // at most the segment being written
+}
+
+TEST_CASE("tcp: each POS connection is its own receipt, cut or not") {
+  testing::TempDir dir;
+  auto printer = FakePrinter::Tcp();
+  PrinterTapOptions options = BaseOptions(dir);
+  options.tcp.printer_port = printer->port();
+  options.decoder.idle_cut_timeout = 30s;  // far longer than the test: only the connections split
+  PhoneNormalizer phones("US");
+  auto tap = PrinterTap::Create(options, phones);
+  REQUIRE(tap.ok());
+  REQUIRE((*tap)->Start().ok());
+  const int port = (*tap)->Details().listen_port;
+  const std::string first = testing::FixtureNamed("09-").bytes;  // no cut
+  std::string second = first;
+  const auto at = second.find("100107");
+  REQUIRE(at != std::string::npos);
+  second.replace(at, 6, "100108");
+  const auto started = std::chrono::steady_clock::now();
+  REQUIRE(PrintOverTcp(port, first).connected);
+  std::this_thread::sleep_for(300ms);
+  REQUIRE(PrintOverTcp(port, second).connected);
+  Consumer consumer(**tap);
+  const auto records = consumer.Until(2, 10s);
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].pos_id == "100107");
+  CHECK(records[1].pos_id == "100108");
+  CHECK(records[0].total_minor == 108);
+  CHECK(records[1].total_minor == 108);
+  CHECK(std::chrono::steady_clock::now() - started < 20s);  // not by the idle timeout
+  CHECK((*tap)->Details().receipts == 2);
+}
+
+TEST_CASE("tcp: status facts tell unmatched receipts, invalid phones and loyalty numbers") {
+  testing::TempDir dir;
+  auto printer = FakePrinter::Tcp();
+  PrinterTapOptions options = BaseOptions(dir);
+  options.tcp.printer_port = printer->port();
+  PhoneNormalizer phones("US");
+  auto tap = PrinterTap::Create(options, phones);
+  REQUIRE(tap.ok());
+  REQUIRE((*tap)->Start().ok());
+  std::string bad_phone = testing::FixtureNamed("01-").bytes;
+  const auto at = bad_phone.find("(415) 555-0134");
+  REQUIRE(at != std::string::npos);
+  bad_phone.replace(at, 14, "(000) 000-0000");
+  const auto at_number = bad_phone.find("100101");
+  REQUIRE(at_number != std::string::npos);
+  bad_phone.replace(at_number, 6, "100191");
+  REQUIRE(PrintOverTcp(
+              (*tap)->Details().listen_port,
+              bad_phone + testing::FixtureNamed("10-").bytes + testing::FixtureNamed("04-").bytes)
+              .connected);
+  Consumer consumer(**tap);
+  REQUIRE(consumer.Until(2, 10s).size() == 2);
+  REQUIRE(WaitUntil([&] { return (*tap)->Details().receipts == 3; }, 5s));
+  const PrinterTapHealth details = (*tap)->Details();
+  CHECK(details.unmatched_receipts == 1);
+  CHECK(details.invalid_phone_receipts == 1);
+  CHECK(details.loyalty_numbers == 2);
+  CHECK(details.command_set == "escpos");
+  std::map<std::string, SourceFact> facts;
+  for (const auto& fact : (*tap)->Health().facts) facts[fact.key] = fact;
+  CHECK(facts["unmatched_receipts"].number == 1);
+  CHECK(facts["unmatched_receipts"].text.find("unmatched-receipts.log") != std::string::npos);
+  CHECK(facts["invalid_phone_receipts"].number == 1);
+  CHECK(facts["decode_backlog_bytes"].number == 0);
+  CHECK(facts["command_set"].text == "escpos");
 }
 
 TEST_CASE("tcp: with the printer unplugged the POS connection is reset, and recovers") {

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <regex>
 
 #include "tests/test_util.h"
 
@@ -127,6 +128,89 @@ TEST_CASE("the shipped example templates load") {
   REQUIRE_MESSAGE(loaded.ok(), loaded.status().ToString());
   REQUIRE(loaded->size() >= 3);
   CHECK(loaded->back().name == "generic");
+}
+
+TEST_CASE("the literal text a pattern needs is found, and never more than it needs") {
+  CHECK(RequiredLiteral("^TOTAL\\s+(-?\\d[\\d,]*\\.\\d{2})$", false) == "TOTAL");
+  CHECK(RequiredLiteral("^Receipt:\\s*(\\d+)$", false) == "Receipt:");
+  CHECK(RequiredLiteral("^(\\d+) x (.+?) @(\\d+\\.\\d{2})\\s+(\\d+)$", false) == " x ");
+  CHECK(RequiredLiteral("Sales tax [\\d.]+%", false) == "Sales tax ");
+  CHECK(RequiredLiteral("colou?r", false) == "colo");  // the u may be missing
+  CHECK(RequiredLiteral("ab*c", false) == "a");
+  CHECK(RequiredLiteral("ab+c", false) == "ab");
+  CHECK(RequiredLiteral("x{2}yz", false) == "yz");
+  CHECK(RequiredLiteral("Total\\.?", false) == "Total");
+  CHECK(RequiredLiteral("\\$\\s*12", false) == "12");  // the longer of two
+  CHECK(RequiredLiteral("^(?:grand\\s+)?total", false) == "total");
+  CHECK(RequiredLiteral("TOTAL|SUMME", false).empty());          // either may be there
+  CHECK(RequiredLiteral("(TOTAL|SUMME) (\\d+)", false) == " ");  // alternation inside is fine
+  CHECK(RequiredLiteral("[A-Z]+\\d", false).empty());
+  CHECK(RequiredLiteral("Grand Total", true) == "grand total");
+  CHECK(RequiredLiteral("Müller", true).empty());  // no ASCII-only folding for ü
+  CHECK(RequiredLiteral("Müller", false) == "Müller");
+
+  FieldRule rule;
+  rule.literal = "grand total";
+  rule.literal_ignores_case = true;
+  CHECK(MayMatch(rule, "  GRAND TOTAL 12.00"));
+  CHECK_FALSE(MayMatch(rule, "SUBTOTAL 12.00"));
+}
+
+TEST_CASE("skipping lines by their literal never changes what a rule matches") {
+  // Every rule of the shipped templates against lines that match, nearly
+  // match and do not: the plain search must never rule out a line the
+  // regular expression accepts.
+  auto loaded =
+      LoadReceiptTemplates(std::string(TILLBRIDGE_SOURCE_DIR) + "/examples/receipt-templates");
+  REQUIRE(loaded.ok());
+  const std::vector<std::string> lines = {"TOTAL 16.71",
+                                          "  total due: $ 12.00",
+                                          "Grand Total 3.00",
+                                          "SUMME EUR 27,50",
+                                          "Receipt: 100101",
+                                          "Beleg-Nr. 2077",
+                                          "2 x Apples 1kg @3.49       6.98",
+                                          "2x Café Crème 7,60 €",
+                                          "Sales tax 8.25%  1.27",
+                                          "MwSt 19% 4,39",
+                                          "Customer phone: (415) 555-0134",
+                                          "Member: M-20417",
+                                          "Coupon: SAVE10",
+                                          "Cash 16.71",
+                                          "Card payment 16.71",
+                                          "Bar 27,50",
+                                          "*** REFUND ***",
+                                          "*** VOID ***",
+                                          "Date: 2026-03-14 15:09",
+                                          "14.03.2026 12:30",
+                                          "Cashier: Dana",
+                                          "Subtotal 15.44",
+                                          "",
+                                          "TOTAL",
+                                          "total",
+                                          "X-REPORT SHIFT 3"};
+  int rules = 0;
+  int matches = 0;
+  for (const auto& t : *loaded) {
+    std::vector<const FieldRule*> all = {&t.match};
+    for (const auto* group :
+         {&t.skip_when, &t.refund_when, &t.void_when, &t.receipt_number, &t.datetime, &t.subtotal,
+          &t.total, &t.phone, &t.loyalty, &t.cashier, &t.tax, &t.tender, &t.line, &t.coupon}) {
+      for (const auto& rule : *group) all.push_back(&rule);
+    }
+    for (const FieldRule* rule : all) {
+      ++rules;
+      for (const auto& line : lines) {
+        const bool matched = std::regex_search(line, *rule->regex);
+        matches += matched ? 1 : 0;
+        CAPTURE(rule->pattern);
+        CAPTURE(line);
+        if (matched) CHECK(MayMatch(*rule, line));
+      }
+    }
+  }
+  CHECK(rules > 30);
+  CHECK(matches > 20);
 }
 
 }  // namespace

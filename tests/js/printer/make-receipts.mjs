@@ -47,7 +47,7 @@ function pattern(width, height) {
 
 // Corner Market: the US layout (CP437), with styles, a table, barcodes and
 // a QR code, a customer phone, a coupon and a card number printed in full.
-function cornerMarket({ number, items, taxRate = 825, kind = 'sale', phone, coupon, card,
+function cornerMarket({ number, items, taxRate = 825, kind = 'sale', phone, coupon, card, member,
                         codepage = 'cp437', cut = 'full', image, imageMode = 'raster' }) {
   const e = encoder({ imageMode });
   const subtotal = items.reduce((sum, [, qty, price]) => sum + qty * price, 0);
@@ -76,6 +76,7 @@ function cornerMarket({ number, items, taxRate = 825, kind = 'sale', phone, coup
     e.line(`Cash ${sign}${money(total)}`);
   }
   if (phone) e.line(`Customer phone: ${phone}`);
+  if (member) e.line(`Member: ${member}`);
   if (coupon) e.underline(true).line(`Coupon: ${coupon}`).underline(false);
   e.italic(true).line('Thank you - Merci - Danke').italic(false);
   e.align('center').barcode(String(number).padStart(12, '0'), 'ean13', 50)
@@ -88,6 +89,7 @@ function cornerMarket({ number, items, taxRate = 825, kind = 'sale', phone, coup
       template: 'corner-market', receipt_number: String(number) + (kind === 'sale' ? '' : `/${kind}`),
       kind, total_minor: total, tax_minor: tax, subtotal_minor: subtotal, lines: items.length,
       phone: phone ? '+14155550134' : '', coupons: coupon ? [coupon] : [], card: card || '',
+      loyalty: member || '',
     },
   };
 }
@@ -117,14 +119,14 @@ function bistro({ number, items, codepage = 'cp858' }) {
 const groceries = [['Apples 1kg', 2, 349], ['Oat milk', 1, 279], ['Crème fraîche', 3, 189]];
 
 let r = cornerMarket({ number: 100101, items: groceries, phone: '(415) 555-0134', coupon: 'SAVE10',
-                       card: '4111 1111 1111 1111' });
+                       card: '4111 1111 1111 1111', member: 'M-20417' });
 save('01-corner-sale-cp437', r.bytes, r.expect);
 r = cornerMarket({ number: 100102, items: [['Coffee beans', 1, 1299]], codepage: 'cp850', cut: 'partial',
                    card: '5500-0000-0000-0004' });
 save('02-corner-sale-cp850', r.bytes, r.expect);
 r = cornerMarket({ number: 100103, items: [['Batteries AA', 2, 599]], kind: 'refund', codepage: 'windows1252' });
 save('03-corner-refund-cp1252', r.bytes, r.expect);
-r = cornerMarket({ number: 100104, items: [['Chocolate', 4, 150]], kind: 'void' });
+r = cornerMarket({ number: 100104, items: [['Chocolate', 4, 150]], kind: 'void', member: '7001234567' });
 save('04-corner-void', r.bytes, r.expect);
 r = bistro({ number: 2077, items: [['Café Crème', 2, 380], ['Käsespätzle', 1, 1450], ['Apfelschorle', 2, 320]] });
 save('05-bistro-cp858', r.bytes, r.expect);
