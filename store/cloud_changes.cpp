@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "common/card_numbers.h"
+#include "common/coupon_scan.h"
 #include "store/card_guard.h"
 #include "store/consent_ledger.h"
 #include "store/event_json.h"
@@ -109,7 +110,7 @@ class ChangeApplier {
     auto upsert = db_.Prepare(
         "INSERT INTO coupons (code, phone, description, discount_minor, discount_percent, "
         "currency, valid_from, valid_until, max_redemptions, redeemed_count, issued_at, "
-        "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11) "
+        "updated_at, upc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12) "
         "ON CONFLICT (code) DO UPDATE SET phone = excluded.phone, "
         "description = excluded.description, discount_minor = excluded.discount_minor, "
         "discount_percent = excluded.discount_percent, currency = excluded.currency, "
@@ -117,6 +118,8 @@ class ChangeApplier {
         "max_redemptions = excluded.max_redemptions, "
         // Redemptions at this register may not have reached the cloud yet.
         "redeemed_count = max(redeemed_count, excluded.redeemed_count), "
+        // A reissue without a number keeps the one the coupon had.
+        "upc = coalesce(excluded.upc, upc), "
         "updated_at = excluded.updated_at");
     if (!upsert.ok()) return upsert.status();
     // What the cloud sends is masked like any source's text (a coupon text
@@ -138,6 +141,13 @@ class ChangeApplier {
         .Bind(9, data.max_redemptions)
         .Bind(10, data.redeemed_count)
         .Bind(11, change.occurred_at);
+    // A barcode that would not scan is worth less than the coupon itself:
+    // keep the coupon, leave the number out (the puller logs it).
+    const std::optional<std::string> upc = NormalizeCouponUpc(data.upc);
+    if (upc)
+      upsert->Bind(12, *upc);
+    else
+      upsert->BindNull(12);
     TB_RETURN_IF_ERROR(upsert->Run());
     return true;
   }
@@ -273,30 +283,51 @@ Result<std::optional<std::string>> CloudChanges::Cursor() {
   return LoadCursor(*core_.db);
 }
 
-Result<std::optional<CloudCoupon>> CloudChanges::Coupon(const std::string& code) {
-  std::lock_guard lock(core_.mutex);
-  auto select = core_.db->Prepare(
-      "SELECT description, discount_minor, discount_percent, currency, valid_from, "
-      "valid_until, max_redemptions, redeemed_count, code FROM coupons "
-      "WHERE code = ?1 COLLATE NOCASE");
-  if (!select.ok()) return select.status();
-  // Stored codes are masked (ApplyPage), so the one asked for is masked too.
-  select->Bind(1, MaskCardNumbers(code));
-  auto row = select->Step();
+namespace {
+
+constexpr std::string_view kSelectCoupon =
+    "SELECT description, discount_minor, discount_percent, currency, valid_from, "
+    "valid_until, max_redemptions, redeemed_count, code, upc FROM coupons ";
+
+// The coupon of the row `select` stands on, or nullopt past the last row.
+Result<std::optional<CloudCoupon>> ReadCoupon(Statement& select) {
+  auto row = select.Step();
   if (!row.ok()) return row.status();
   if (!*row) return std::optional<CloudCoupon>();
   CloudCoupon coupon;
-  coupon.code = code;
-  coupon.description = select->Text(0);
-  coupon.discount_minor = select->OptionalInt(1);
-  coupon.discount_percent = select->OptionalInt(2);
-  coupon.currency = select->OptionalText(3).value_or("");
-  coupon.valid_from = select->OptionalInt(4);
-  coupon.valid_until = select->OptionalInt(5);
-  coupon.max_redemptions = select->Int(6);
-  coupon.redeemed_count = select->Int(7);
-  coupon.code = select->Text(8);
-  return std::optional<CloudCoupon>(coupon);
+  coupon.description = select.Text(0);
+  coupon.discount_minor = select.OptionalInt(1);
+  coupon.discount_percent = select.OptionalInt(2);
+  coupon.currency = select.OptionalText(3).value_or("");
+  coupon.valid_from = select.OptionalInt(4);
+  coupon.valid_until = select.OptionalInt(5);
+  coupon.max_redemptions = select.Int(6);
+  coupon.redeemed_count = select.Int(7);
+  coupon.code = select.Text(8);
+  coupon.upc = select.OptionalText(9).value_or("");
+  return std::optional<CloudCoupon>(std::move(coupon));
+}
+
+}  // namespace
+
+Result<std::optional<CloudCoupon>> CloudChanges::Coupon(const std::string& code) {
+  std::lock_guard lock(core_.mutex);
+  auto select = core_.db->Prepare(std::string(kSelectCoupon) + "WHERE code = ?1 COLLATE NOCASE");
+  if (!select.ok()) return select.status();
+  // Stored codes are masked (ApplyPage), so the one asked for is masked too.
+  select->Bind(1, MaskCardNumbers(code));
+  return ReadCoupon(*select);
+}
+
+Result<std::optional<CloudCoupon>> CloudChanges::CouponByUpc(const std::string& upc) {
+  const std::optional<std::string> number = NormalizeCouponUpc(upc);
+  if (!number) return std::optional<CloudCoupon>();
+  std::lock_guard lock(core_.mutex);
+  auto select = core_.db->Prepare(std::string(kSelectCoupon) +
+                                  "WHERE upc = ?1 ORDER BY updated_at DESC LIMIT 1");
+  if (!select.ok()) return select.status();
+  select->Bind(1, *number);
+  return ReadCoupon(*select);
 }
 
 std::string_view CouponVerdictName(CouponVerdict verdict) {

@@ -43,6 +43,10 @@ struct CloudCoupon {
   std::optional<UnixMillis> valid_until;
   std::int64_t max_redemptions = 1;
   std::int64_t redeemed_count = 0;
+  // The barcode number printed with the coupon: a UPC-A or EAN-13, kept in
+  // its 13-digit EAN-13 form (common/coupon_scan.h); empty when none. One
+  // with a wrong check digit is not stored; the coupon still is.
+  std::string upc;
 };
 
 // Whether a coupon can be taken at the counter now.
@@ -124,6 +128,13 @@ class CloudChanges {
   // may type it); nullopt when unknown. `code` comes back as issued (card
   // numbers masked, like ApplyPage stores it).
   Result<std::optional<CloudCoupon>> Coupon(const std::string& code);
+
+  // A coupon as stored, found by its barcode number: a UPC-A or EAN-13
+  // (12 or 13 digits with a valid check digit; the UPC-A and the EAN-13
+  // with a leading 0 find the same coupon). nullopt when unknown or when
+  // `upc` is not such a number. When two coupons carry the number, the
+  // one updated last.
+  Result<std::optional<CloudCoupon>> CouponByUpc(const std::string& upc);
 
  private:
   StoreCore& core_;

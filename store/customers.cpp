@@ -90,6 +90,49 @@ Status LoadEngagement(Database& db, CustomerProfile& profile) {
   return Status::Ok();
 }
 
+Status LoadValidCoupons(Database& db, UnixMillis now, CustomerProfile& profile) {
+  auto select = db.Prepare(
+      "SELECT code, description, discount_minor, discount_percent, currency, valid_from, "
+      "valid_until, max_redemptions, redeemed_count FROM coupons WHERE phone = ?1 "
+      "ORDER BY valid_until IS NULL, valid_until, code");
+  if (!select.ok()) return select.status();
+  select->Bind(1, profile.phone);
+  for (;;) {
+    auto row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    CloudCoupon coupon;
+    coupon.code = select->Text(0);
+    coupon.description = select->Text(1);
+    coupon.discount_minor = select->OptionalInt(2);
+    coupon.discount_percent = select->OptionalInt(3);
+    coupon.currency = select->OptionalText(4).value_or("");
+    coupon.valid_from = select->OptionalInt(5);
+    coupon.valid_until = select->OptionalInt(6);
+    coupon.max_redemptions = select->Int(7);
+    coupon.redeemed_count = select->Int(8);
+    // The counter takes only what JudgeCoupon accepts, so the profile offers
+    // nothing else.
+    if (JudgeCoupon(coupon, now) == CouponVerdict::kValid) {
+      profile.valid_coupons.push_back(std::move(coupon));
+    }
+  }
+  return Status::Ok();
+}
+
+Status LoadLastPull(Database& db, CustomerProfile& profile) {
+  auto select = db.Prepare("SELECT value FROM sync_state WHERE key = 'cloud.last_pull_at'");
+  if (!select.ok()) return select.status();
+  auto row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::Ok();
+  // A value that does not parse reads as "never pulled": the page then says
+  // the cloud data may be old, which is the safe claim.
+  auto parsed = ParseRfc3339(select->Text(0));
+  if (parsed.ok()) profile.cloud_last_pull_at = *parsed;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::optional<CustomerProfile>> Customers::Find(const std::string& phone) {
@@ -109,6 +152,8 @@ Result<std::optional<CustomerProfile>> Customers::Find(const std::string& phone)
   if (!profile.has_contact && !profile.has_consent && profile.engagement_counts.empty()) {
     return std::optional<CustomerProfile>();
   }
+  TB_RETURN_IF_ERROR(LoadValidCoupons(db, core_.Now(), profile));
+  TB_RETURN_IF_ERROR(LoadLastPull(db, profile));
   return std::optional<CustomerProfile>(std::move(profile));
 }
 

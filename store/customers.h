@@ -11,6 +11,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "store/cloud_changes.h"
 
 namespace tillbridge::store {
 
@@ -55,6 +56,12 @@ struct CustomerProfile {
   std::optional<UnixMillis> last_engagement_at;
   std::vector<EngagementEvent> recent_engagement;  // newest first, at most 10
   bool has_consent = false;                        // a consent_state row exists for the phone
+  // Coupons issued to this phone that JudgeCoupon accepts at the store's
+  // clock now, soonest to expire first (no end date last).
+  std::vector<CloudCoupon> valid_coupons;
+  // When the cloud's change feed last answered (sync_state
+  // cloud.last_pull_at); nullopt when this store has never pulled.
+  std::optional<UnixMillis> cloud_last_pull_at;
 };
 
 // Thread-safe (serialized through the store).
@@ -63,7 +70,8 @@ class Customers {
   explicit Customers(StoreCore& core) : core_(core) {}
 
   // The profile of `phone` (E.164), or nullopt when the store has never seen
-  // it in a transaction, a consent change or an engagement fact.
+  // it in a transaction, a consent change or an engagement fact. Coupons
+  // issued to the phone without one of those do not make it known.
   Result<std::optional<CustomerProfile>> Find(const std::string& phone);
 
   // Applies cloud-side profile fields in one transaction, creating the

@@ -53,6 +53,13 @@ std::string TransactionEventJson(const EventEnvelope& envelope, const Transactio
   payload->set("total_minor", txn.total_minor);
   payload->set("tip_minor", txn.tip_minor);
   payload->set("line_prices_include_tax", txn.line_prices_include_tax);
+  // Present (a number) when the POS runs its own loyalty scheme for this
+  // sale; loyalty.accrued follows with the details.
+  if (txn.loyalty_points_earned) {
+    payload->set("loyalty_points_earned", *txn.loyalty_points_earned);
+  } else {
+    payload->set("loyalty_points_earned", Poco::Dynamic::Var());
+  }
   if (txn.refund_of.empty()) {
     payload->set("refund_of", Poco::Dynamic::Var());
   } else {
@@ -127,6 +134,33 @@ std::string CouponRedeemedEventJson(const EventEnvelope& envelope, const Transac
   payload->set("currency", txn.currency);
   payload->set("cashier", txn.cashier);
   payload->set("issued_by_cloud", issued_by_cloud);
+  Object::Ptr event = Envelope(envelope);
+  event->set("payload", payload);
+  return Stringify(event);
+}
+
+std::string LoyaltyAccruedEventJson(const EventEnvelope& envelope, const Transaction& txn,
+                                    const std::string& sale_event_id,
+                                    const ConsentSnapshot& consent) {
+  Object::Ptr payload = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  payload->set("phone", txn.customer_phone);
+  payload->set("points", txn.loyalty_points_earned.value_or(0));
+  if (txn.loyalty_balance) {
+    payload->set("balance", *txn.loyalty_balance);
+  } else {
+    payload->set("balance", Poco::Dynamic::Var());
+  }
+  if (txn.loyalty_number.empty()) {
+    payload->set("loyalty_number", Poco::Dynamic::Var());
+  } else {
+    payload->set("loyalty_number", txn.loyalty_number);
+  }
+  payload->set("transaction_pos_id", txn.pos_id);
+  payload->set("transaction_event_id", sale_event_id);
+  Object::Ptr consent_obj = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  consent_obj->set("transactional", consent.transactional);
+  consent_obj->set("marketing", consent.marketing);
+  payload->set("consent", consent_obj);
   Object::Ptr event = Envelope(envelope);
   event->set("payload", payload);
   return Stringify(event);

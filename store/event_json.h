@@ -32,6 +32,11 @@ std::string ConsentEventJson(const EventEnvelope& envelope, const LedgerRow& row
 std::string CouponRedeemedEventJson(const EventEnvelope& envelope, const Transaction& txn,
                                     const std::string& code, const std::string& sale_event_id,
                                     bool issued_by_cloud);
+// loyalty.accrued for sale `txn` (with a phone and points earned), whose own
+// event is `sale_event_id`; `consent` as for the sale.
+std::string LoyaltyAccruedEventJson(const EventEnvelope& envelope, const Transaction& txn,
+                                    const std::string& sale_event_id,
+                                    const ConsentSnapshot& consent);
 // A JSON array of strings.
 std::string JsonStringArray(const std::vector<std::string>& items);
 std::string PaymentsJson(const std::vector<Payment>& payments);

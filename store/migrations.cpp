@@ -206,6 +206,18 @@ CREATE TABLE used_launch_links (
       R"sql(
 ALTER TABLE transactions ADD COLUMN loyalty_number TEXT;
 )sql",
+      // 7 -> 8: the UPC/EAN-13 number the cloud prints on a coupon,
+      // so a scanned barcode finds the coupon like its code does.
+      R"sql(
+ALTER TABLE coupons ADD COLUMN upc TEXT;
+CREATE INDEX coupons_by_upc ON coupons (upc) WHERE upc IS NOT NULL;
+)sql",
+      // 8 -> 9: loyalty points a sale earned and the balance after
+      // it, as the POS or receipt reported them.
+      R"sql(
+ALTER TABLE transactions ADD COLUMN loyalty_points_earned INTEGER;
+ALTER TABLE transactions ADD COLUMN loyalty_balance INTEGER;
+)sql",
   };
   return steps;
 }

@@ -62,6 +62,10 @@ struct Transaction {
   // The customer's loyalty (member) number as the POS printed or stored it;
   // empty when none.
   std::string loyalty_number;
+  // Sales: loyalty points the POS awarded for this sale, and the customer's
+  // points balance after it, when the POS or receipt reports them.
+  std::optional<std::int64_t> loyalty_points_earned;
+  std::optional<std::int64_t> loyalty_balance;
   // Whether lines[].unit_price_minor / total_minor include tax (European
   // POS) or not (tax added at the bottom). subtotal_minor is always before
   // tax and total_minor always after it.

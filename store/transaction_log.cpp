@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "common/card_numbers.h"
+#include "common/coupon_scan.h"
 #include "common/text.h"
 #include "store/card_guard.h"
 #include "store/event_json.h"
@@ -86,7 +87,11 @@ std::vector<std::string> DistinctCodes(const std::vector<std::string>& codes) {
 class CouponRedeemer {
  public:
   static Result<std::unique_ptr<CouponRedeemer>> Prepare(Database& db) {
-    auto find = db.Prepare("SELECT code FROM coupons WHERE code = ?1 COLLATE NOCASE");
+    // A code that is a coupon's barcode number (?2, EAN-13 form) finds the
+    // coupon too; a match on the code itself wins.
+    auto find = db.Prepare(
+        "SELECT code FROM coupons WHERE code = ?1 COLLATE NOCASE OR upc = ?2 "
+        "ORDER BY code = ?1 COLLATE NOCASE DESC, updated_at DESC LIMIT 1");
     auto insert = db.Prepare(
         "INSERT INTO coupon_redemptions (event_id, code, source, pos_id, phone, issued_by_cloud, "
         "redeemed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (event_id) DO NOTHING");
@@ -109,6 +114,10 @@ class CouponRedeemer {
     for (const std::string& typed : DistinctCodes(sale.coupon_codes)) {
       find_.Reset();
       find_.Bind(1, typed);
+      if (const auto upc = NormalizeCouponUpc(typed))
+        find_.Bind(2, *upc);
+      else
+        find_.BindNull(2);
       auto known = find_.Step();
       if (!known.ok()) return known.status();
       const bool issued_by_cloud = *known;
@@ -156,6 +165,29 @@ class CouponRedeemer {
   Statement count_;
 };
 
+constexpr std::string_view kLoyaltyAccrued = "loyalty.accrued";
+
+// A sale reports loyalty.accrued when it earned points and names the
+// customer they belong to.
+bool EarnsLoyaltyEvent(const Transaction& record) {
+  return record.kind == TransactionKind::kSale && record.loyalty_points_earned.value_or(0) != 0 &&
+         !record.customer_phone.empty();
+}
+
+// Whether an earlier revision of `record`'s sale already queued its
+// loyalty.accrued: the outbox forgets delivered events, the transactions
+// table does not. `select` is kSelectAccruedBefore.
+constexpr const char* kSelectAccruedBefore =
+    "SELECT 1 FROM transactions WHERE source = ?1 AND pos_id = ?2 AND revision <> ?3 "
+    "AND kind = 'sale' AND coalesce(loyalty_points_earned, 0) <> 0 AND customer_phone <> '' "
+    "LIMIT 1";
+Result<bool> LoyaltyReportedBefore(Statement& select, std::string_view source,
+                                   const Transaction& record) {
+  select.Reset();
+  select.Bind(1, source).Bind(2, record.pos_id).Bind(3, record.revision);
+  return select.Step();
+}
+
 }  // namespace
 
 Status TransactionLog::Ingest(std::string_view source, const std::vector<Transaction>& unmasked,
@@ -175,9 +207,10 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
   auto insert_txn = db.Prepare(
       "INSERT INTO transactions (source, pos_id, revision, kind, occurred_at, currency, "
       "subtotal_minor, tax_minor, total_minor, cashier, customer_phone, coupon_codes, "
-      "payments, receipt_text, event_id, stored_at, tip_minor, refund_of, loyalty_number) "
+      "payments, receipt_text, event_id, stored_at, tip_minor, refund_of, loyalty_number, "
+      "loyalty_points_earned, loyalty_balance) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-      "?18, ?19)");
+      "?18, ?19, ?20, ?21)");
   auto insert_line = db.Prepare(
       "INSERT INTO transaction_lines (transaction_id, line_no, sku, description, "
       "quantity_milli, unit_price_minor, total_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
@@ -186,8 +219,9 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (event_id) DO NOTHING");
   auto select_consent = db.Prepare(kSelectConsent);
   auto upsert_contact = db.Prepare(kUpsertContact);
-  for (auto* stmt :
-       {&exists, &insert_txn, &insert_line, &insert_outbox, &select_consent, &upsert_contact}) {
+  auto accrued_before = db.Prepare(kSelectAccruedBefore);
+  for (auto* stmt : {&exists, &insert_txn, &insert_line, &insert_outbox, &select_consent,
+                     &upsert_contact, &accrued_before}) {
     if (!stmt->ok()) return stmt->status();
   }
 
@@ -235,6 +269,8 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
     } else {
       insert_txn->Bind(19, record.loyalty_number);
     }
+    insert_txn->BindOptional(20, record.loyalty_points_earned)
+        .BindOptional(21, record.loyalty_balance);
     TB_RETURN_IF_ERROR(insert_txn->Run());
     const std::int64_t row_id = db.LastInsertRowId();
     TB_RETURN_IF_ERROR(core_.Fault("ingest.after_transaction"));
@@ -272,6 +308,33 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
     TB_RETURN_IF_ERROR(insert_outbox->Run());
     queued += db.Changes();
     TB_RETURN_IF_ERROR(core_.Fault("ingest.after_outbox"));
+
+    if (EarnsLoyaltyEvent(record)) {
+      auto reported = LoyaltyReportedBefore(*accrued_before, source, record);
+      if (!reported.ok()) return reported.status();
+      if (!*reported) {
+        // The revision is left out of the id: the points of a sale are
+        // reported once, and a later revision (even with other points)
+        // sends no correction; the POS's balance on later sales catches up.
+        const std::string loyalty_id =
+            MakeEventId(core_.options.store_id, source, record.pos_id, kLoyaltyAccrued, 1);
+        const EventEnvelope loyalty_envelope{loyalty_id,
+                                             std::string(kLoyaltyAccrued),
+                                             record.occurred_at,
+                                             core_.options.store_id,
+                                             core_.options.terminal_id,
+                                             std::string(source)};
+        insert_outbox->Reset();
+        insert_outbox->Bind(1, loyalty_id)
+            .Bind(2, kLoyaltyAccrued)
+            .Bind(3, record.occurred_at)
+            .Bind(4, record.customer_phone)
+            .Bind(5, LoyaltyAccruedEventJson(loyalty_envelope, record, event_id, *snapshot))
+            .Bind(6, now);
+        TB_RETURN_IF_ERROR(insert_outbox->Run());
+        queued += db.Changes();
+      }
+    }
 
     if (record.kind != TransactionKind::kSale || record.coupon_codes.empty()) continue;
     if (!redeemer) {

@@ -6,6 +6,9 @@
 
 #include <sstream>
 
+#include "common/coupon_scan.h"
+#include "common/log.h"
+
 namespace tillbridge::sync {
 namespace {
 
@@ -163,6 +166,20 @@ Result<store::CloudChangeData> ParseCoupon(const Fields& data) {
   auto redeemed = data.OptionalInt("redeemed_count");
   if (!redeemed.ok()) return redeemed.status();
   coupon.redeemed_count = redeemed->value_or(0);
+  // A barcode number the counter could never match is dropped, not the
+  // coupon: the customer can still show the code.
+  if (data.Has("upc")) {
+    auto upc = data.Text("upc");
+    std::optional<std::string> number;
+    if (upc.ok()) number = NormalizeCouponUpc(*upc);
+    if (number) {
+      coupon.upc = *number;
+    } else {
+      LogWarning("sync", "coupon " + coupon.code +
+                             ": ignored its upc, which is not a UPC-A or EAN-13 with a valid "
+                             "check digit");
+    }
+  }
   return store::CloudChangeData(coupon);
 }
 

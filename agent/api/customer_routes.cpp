@@ -1,5 +1,8 @@
 // GET /v1/customers/{phone}: consent, purchase statistics, and what the
-// cloud sent back (loyalty, segments, engagement, customer fields).
+// cloud sent back (loyalty, segments, engagement, customer fields, coupons),
+// with how fresh that cloud data is.
+#include <algorithm>
+
 #include "agent/api/json.h"
 #include "agent/api/route_context.h"
 #include "store/consent_ledger.h"
@@ -33,6 +36,12 @@ std::optional<std::string> Time(const std::optional<UnixMillis>& millis) {
   return FormatRfc3339(*millis);
 }
 
+// Whole seconds from `since` to `now`; a clock set back reads as 0.
+std::optional<std::int64_t> AgeSeconds(const std::optional<UnixMillis>& since, UnixMillis now) {
+  if (!since) return std::nullopt;
+  return std::max<std::int64_t>(0, (now - *since) / 1000);
+}
+
 }  // namespace
 
 HttpResponse GetCustomer(ApiContext& context, const RouteCall& call) {
@@ -57,6 +66,10 @@ HttpResponse GetCustomer(ApiContext& context, const RouteCall& call) {
     json.Key(store::ConsentPurposeName(record.purpose)).BeginObject();
     json.Key("state").String(store::ConsentStateName(record.state));
     json.Key("may_text").Bool(record.state == store::ConsentState::kOptedIn);
+    const bool recorded = record.state != store::ConsentState::kNone;
+    json.Key("since").OptionalString(recorded ? Time(record.changed_at) : std::nullopt);
+    json.Key("method").OptionalString(recorded ? std::optional<std::string>(record.method)
+                                               : std::nullopt);
     json.EndObject();
   }
   json.EndObject();
@@ -104,6 +117,27 @@ HttpResponse GetCustomer(ApiContext& context, const RouteCall& call) {
   json.EndArray();
   json.EndObject();
   json.Key("cloud_fields").Raw(SafeJson(profile.cloud_fields_json, JsonValue::Type::kObject, "{}"));
+
+  json.Key("coupons").BeginArray();
+  for (const auto& coupon : profile.valid_coupons) {
+    json.BeginObject();
+    json.Key("code").String(coupon.code);
+    json.Key("description").String(coupon.description);
+    json.Key("discount_minor").OptionalInt(coupon.discount_minor);
+    json.Key("discount_percent").OptionalInt(coupon.discount_percent);
+    json.Key("currency")
+        .OptionalString(coupon.discount_minor ? std::optional<std::string>(coupon.currency)
+                                              : std::nullopt);
+    json.Key("valid_until").OptionalString(Time(coupon.valid_until));
+    json.EndObject();
+  }
+  json.EndArray();
+
+  // The age comes from the agent's clock so the page need not trust its own.
+  json.Key("cloud").BeginObject();
+  json.Key("last_pull_at").OptionalString(Time(profile.cloud_last_pull_at));
+  json.Key("age_s").OptionalInt(AgeSeconds(profile.cloud_last_pull_at, context.clock.NowMillis()));
+  json.EndObject();
   json.EndObject();
   return JsonResponse(200, json.Take());
 }

@@ -9,6 +9,8 @@ namespace tillbridge::agent {
 namespace {
 
 constexpr std::int64_t kMaxMoneyMinor = 1'000'000'000'000'000;  // 10^15 minor units
+// A POS's loyalty points: far above any real balance, far below overflow.
+constexpr std::int64_t kMaxLoyaltyPoints = 1'000'000'000'000;
 constexpr std::size_t kMaxLines = 500;
 constexpr std::size_t kMaxPayments = 20;
 constexpr std::size_t kMaxCoupons = 50;
@@ -190,6 +192,10 @@ std::optional<ApiError> ParseTransactionRequest(std::string_view body, Transacti
   request.phone = reader.String("phone", Presence::kOptional, 40);
   auto loyalty = reader.String("loyalty_number", Presence::kOptional, 64);
   CheckNoCard(reader, "loyalty_number", loyalty);
+  auto points_earned =
+      reader.Int("loyalty_points_earned", Presence::kOptional, -kMaxLoyaltyPoints, kMaxLoyaltyPoints);
+  auto points_balance =
+      reader.Int("loyalty_balance", Presence::kOptional, -kMaxLoyaltyPoints, kMaxLoyaltyPoints);
   const JsonValue* coupons = reader.Array("coupon_codes", Presence::kOptional, kMaxCoupons);
   const JsonValue* lines = reader.Array("lines", Presence::kOptional, kMaxLines);
   const JsonValue* payments = reader.Array("payments", Presence::kOptional, kMaxPayments);
@@ -241,6 +247,8 @@ std::optional<ApiError> ParseTransactionRequest(std::string_view body, Transacti
   txn.subtotal_minor = subtotal.value_or(0);
   txn.tax_minor = tax.value_or(0);
   txn.loyalty_number = loyalty.value_or("");
+  txn.loyalty_points_earned = points_earned;
+  txn.loyalty_balance = points_balance;
   txn.total_minor = *total;
   txn.cashier = cashier.value_or("");
   *out = std::move(request);

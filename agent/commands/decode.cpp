@@ -190,6 +190,10 @@ void PrintExtraction(const ExtractedReceipt& extracted, const std::string& defau
       << (txn.customer_phone.empty() ? "(none)" : MaskPhone(txn.customer_phone)) << "\n";
   out << "    loyalty number  " << (txn.loyalty_number.empty() ? "(none)" : txn.loyalty_number)
       << "\n";
+  if (txn.loyalty_points_earned) {
+    out << "    points earned   " << *txn.loyalty_points_earned << "\n";
+  }
+  if (txn.loyalty_balance) out << "    points balance  " << *txn.loyalty_balance << "\n";
   for (const auto& code : txn.coupon_codes) out << "    coupon          " << code << "\n";
   for (const auto& payment : txn.payments) {
     out << "    payment         " << payment.type << " "

@@ -169,6 +169,10 @@ class PrinterTapImpl {
   void FollowStoreCursor(std::uint64_t position) {
     const auto now = std::chrono::steady_clock::now();
     if (position <= checkpoint_ || now - checkpoint_at_ < kCheckpointInterval) return;
+    // After a restart the store may be ahead of where decoding resumed (the
+    // checkpoint file lags the store by up to a second): wait until the
+    // decoder has passed it.
+    if (position > journal_->read_position()) return;
     const Status committed = journal_->Commit(position);
     if (!committed.ok()) {
       LogWarning("printer", "capture journal checkpoint: " + committed.message());

@@ -259,6 +259,17 @@ class Extraction {
     return Amount(field, match->Get("value"));
   }
 
+  // Loyalty points are whole numbers, printed like amounts ("1,250").
+  std::optional<std::int64_t> ScalarPoints(const std::vector<FieldRule>& rules,
+                                           const std::string& field) {
+    auto match = FirstMatch(rules, lines_);
+    if (!match) return std::nullopt;
+    auto points = ParseAmount(match->Get("value"), t_.decimal_separator, 0);
+    if (points.ok()) return *points;
+    out_.problems.push_back(field + ": " + points.status().message());
+    return std::nullopt;
+  }
+
   std::string ScalarText(const std::vector<FieldRule>& rules) {
     auto match = FirstMatch(rules, lines_);
     return match ? match->Get("value") : std::string();
@@ -394,6 +405,10 @@ ExtractedReceipt ReceiptExtractor::Extract(const DecodedReceipt& receipt) const 
     txn.kind = store::TransactionKind::kRefund;
   }
   if (txn.kind != store::TransactionKind::kSale) MakeAbsolute(txn);
+  if (txn.kind == store::TransactionKind::kSale) {
+    txn.loyalty_points_earned = extraction.ScalarPoints(chosen->points_earned, "points earned");
+    txn.loyalty_balance = extraction.ScalarPoints(chosen->points_balance, "points balance");
+  }
 
   const std::string phone = extraction.ScalarText(chosen->phone);
   if (!phone.empty()) {

@@ -67,6 +67,8 @@ std::string TransactionToSpoolJson(const store::Transaction& txn) {
   root.set("payments", payments);
   root.set("receipt_text", txn.receipt_text);
   if (!txn.loyalty_number.empty()) root.set("loyalty_number", txn.loyalty_number);
+  if (txn.loyalty_points_earned) root.set("loyalty_points_earned", *txn.loyalty_points_earned);
+  if (txn.loyalty_balance) root.set("loyalty_balance", *txn.loyalty_balance);
   std::ostringstream out;
   root.stringify(out);
   return out.str();
@@ -115,6 +117,12 @@ Result<store::Transaction> TransactionFromSpoolJson(const std::string& json) {
     // Records spooled before loyalty numbers were kept have none.
     if (root->has("loyalty_number")) {
       txn.loyalty_number = root->getValue<std::string>("loyalty_number");
+    }
+    if (root->has("loyalty_points_earned")) {
+      txn.loyalty_points_earned = root->getValue<std::int64_t>("loyalty_points_earned");
+    }
+    if (root->has("loyalty_balance")) {
+      txn.loyalty_balance = root->getValue<std::int64_t>("loyalty_balance");
     }
     return txn;
   } catch (const Poco::Exception& error) {

@@ -52,6 +52,8 @@ const std::map<std::string, FieldKind, std::less<>>& FieldKinds() {
       {"tax", {{"value"}, {"value"}, {"value"}}},
       {"phone", {{"value"}, {"value"}, {"value"}}},
       {"loyalty", {{"value"}, {"value"}, {"value"}}},
+      {"points_earned", {{"value"}, {"value"}, {"value"}}},
+      {"points_balance", {{"value"}, {"value"}, {"value"}}},
       {"cashier", {{"value"}, {"value"}, {"value"}}},
       {"coupon", {{"value"}, {"value"}, {"value"}}},
       {"tender", {{"type", "amount"}, {"type", "amount", "_"}, {"amount"}}},
@@ -74,6 +76,8 @@ std::vector<FieldRule>* RulesFor(ReceiptTemplate& t, std::string_view field) {
   if (field == "tax") return &t.tax;
   if (field == "phone") return &t.phone;
   if (field == "loyalty") return &t.loyalty;
+  if (field == "points_earned") return &t.points_earned;
+  if (field == "points_balance") return &t.points_balance;
   if (field == "cashier") return &t.cashier;
   if (field == "coupon") return &t.coupon;
   if (field == "tender") return &t.tender;

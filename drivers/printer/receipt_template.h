@@ -47,6 +47,8 @@ struct ReceiptTemplate {
   std::vector<FieldRule> void_when;
   // Scalar fields take the first matching line.
   std::vector<FieldRule> receipt_number, datetime, subtotal, total, phone, loyalty, cashier;
+  // Loyalty points printed on a sale: earned with it, and the balance after.
+  std::vector<FieldRule> points_earned, points_balance;
   // Repeating fields take every matching line (tax lines are summed).
   std::vector<FieldRule> tax, tender, line, coupon;
   std::string datetime_format = "%Y-%m-%d %H:%M:%S";

@@ -193,10 +193,11 @@ std::optional<PosState> PosProfile::MapState(std::string_view raw) const {
 }
 
 const ProfileFields& SalesFields() {
-  static const ProfileFields fields{{"id", "state", "occurred_at"},
-                                    {"pos_id", "total", "subtotal", "tax", "cashier",
-                                     "customer_phone", "currency", "coupon_codes", "updated_at",
-                                     "tip", "refund_of", "cursor"}};
+  static const ProfileFields fields{
+      {"id", "state", "occurred_at"},
+      {"pos_id", "total", "subtotal", "tax", "cashier", "customer_phone", "currency",
+       "coupon_codes", "updated_at", "tip", "refund_of", "cursor", "points_earned",
+       "points_balance"}};
   return fields;
 }
 

@@ -62,6 +62,18 @@ struct Parser {
     return "";
   }
 
+  // A whole number of loyalty points, or nullopt (with a warning when the
+  // POS's text is not a number) when the column is absent or empty.
+  std::optional<std::int64_t> Points(const SqlRow& row, int index, std::string_view field) const {
+    if (!Present(row, index)) return std::nullopt;
+    auto value = ParseScaledDecimal(*row[index], 0);
+    if (!value.ok()) {
+      Warn(std::string(field) + " " + value.status().message() + "; leaving it out");
+      return std::nullopt;
+    }
+    return *value;
+  }
+
   std::int64_t Money(const SqlRow& row, int index, std::string_view field) const {
     if (!Present(row, index)) return 0;
     auto value = ParseScaledDecimal(*row[index], money_scale);
@@ -243,6 +255,13 @@ store::Transaction BuildTransaction(const BuildContext& context, const PendingEv
   }
   if (Present(header, sql.SalesIndex("refund_of"))) {
     txn.refund_of = Trim(Text(header, sql.SalesIndex("refund_of")));
+  }
+  // Points belong to the sale as completed; a void or refund of it is the
+  // POS's business to take back from the balance.
+  if (txn.kind == store::TransactionKind::kSale) {
+    txn.loyalty_points_earned =
+        parse.Points(header, sql.SalesIndex("points_earned"), "points earned");
+    txn.loyalty_balance = parse.Points(header, sql.SalesIndex("points_balance"), "points balance");
   }
 
   // Refunds are reported as money going back to the customer (negative),

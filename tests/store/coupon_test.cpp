@@ -18,9 +18,11 @@ using testing::OpenStore;
 constexpr UnixMillis kIssuedAt = 1'800'000'000'000;
 constexpr UnixMillis kDay = 86'400'000;
 
-void IssueCoupon(Store& store, const std::string& code, std::int64_t max_redemptions = 1) {
+void IssueCoupon(Store& store, const std::string& code, std::int64_t max_redemptions = 1,
+                 const std::string& upc = "") {
   CloudCoupon coupon;
   coupon.code = code;
+  coupon.upc = upc;
   coupon.description = "10% off";
   coupon.discount_percent = 10;
   coupon.valid_from = kIssuedAt;
@@ -161,6 +163,84 @@ TEST_CASE("the cloud's later copy of a coupon does not undo local redemptions") 
   REQUIRE(store->transactions().Ingest("pos", {sale}, "c1").ok());
   IssueCoupon(*store, "TB1A2B3C", 2);  // re-sent before the redemption reached the cloud
   CHECK(RedeemedCount(*store, "TB1A2B3C") == 1);
+}
+
+TEST_CASE("a coupon's UPC is stored as EAN-13 and finds it in either form") {
+  tillbridge::testing::TempDir dir;
+  auto store = OpenStore(dir.File("t.db"));
+  IssueCoupon(*store, "TB1A2B3C", 1, "036000291452");
+  for (const std::string scanned : {"036000291452", "0036000291452"}) {
+    auto found = store->cloud_changes().CouponByUpc(scanned);
+    REQUIRE(found.ok());
+    REQUIRE_MESSAGE(found->has_value(), scanned);
+    CHECK((*found)->code == "TB1A2B3C");
+    CHECK((*found)->upc == "0036000291452");
+  }
+  CHECK((*store->cloud_changes().Coupon("tb1a2b3c"))->upc == "0036000291452");
+  CHECK_FALSE(store->cloud_changes().CouponByUpc("036000291453")->has_value());   // check digit
+  CHECK_FALSE(store->cloud_changes().CouponByUpc("4006381333931")->has_value());  // unknown
+  CHECK_FALSE(store->cloud_changes().CouponByUpc("TB1A2B3C")->has_value());
+}
+
+TEST_CASE("a UPC with a wrong check digit is left out and the coupon kept") {
+  tillbridge::testing::TempDir dir;
+  auto store = OpenStore(dir.File("t.db"));
+  IssueCoupon(*store, "TB1A2B3C", 1, "036000291453");
+  auto found = store->cloud_changes().Coupon("TB1A2B3C");
+  REQUIRE(found.ok());
+  REQUIRE(found->has_value());
+  CHECK((*found)->upc.empty());
+  CHECK_FALSE(store->cloud_changes().CouponByUpc("036000291453")->has_value());
+}
+
+TEST_CASE("a later copy of a coupon without a UPC keeps the one it had") {
+  tillbridge::testing::TempDir dir;
+  auto store = OpenStore(dir.File("t.db"));
+  IssueCoupon(*store, "TB1A2B3C", 1, "036000291452");
+  CloudCoupon again;
+  again.code = "TB1A2B3C";
+  again.discount_percent = 10;
+  CloudChange change;
+  change.change_id = "chg_again";
+  change.occurred_at = kIssuedAt + kDay;
+  change.phone = "+14155550134";
+  change.data = again;
+  REQUIRE(store->cloud_changes().ApplyPage({change}, "c-again").ok());
+  CHECK((*store->cloud_changes().CouponByUpc("036000291452"))->code == "TB1A2B3C");
+}
+
+TEST_CASE("a sale whose coupon code is the coupon's UPC redeems it under its code") {
+  tillbridge::testing::TempDir dir;
+  auto store = OpenStore(dir.File("t.db"));
+  IssueCoupon(*store, "TB1A2B3C", 1, "036000291452");
+  Transaction sale = MakeSale("601", 2500, "+14155550134");
+  // The UPC-A as a POS keyed it, the EAN-13 a receipt printed, and the code:
+  // one coupon, redeemed once.
+  sale.coupon_codes = {"036000291452", "0036000291452", "tb1a2b3c"};
+  REQUIRE(store->transactions().Ingest("pos", {sale}, "c1").ok());
+
+  auto redemptions = Redemptions(*store);
+  REQUIRE(redemptions.size() == 1);
+  CHECK(redemptions[0].event_id ==
+        MakeEventId("store-9", "pos", "601/TB1A2B3C", "coupon.redeemed", 1));
+  CHECK(redemptions[0].payload_json.find(R"("code":"TB1A2B3C")") != std::string::npos);
+  CHECK(redemptions[0].payload_json.find(R"("issued_by_cloud":true)") != std::string::npos);
+  CHECK(RedeemedCount(*store, "TB1A2B3C") == 1);
+}
+
+TEST_CASE("a barcode number no coupon carries is redeemed as typed") {
+  tillbridge::testing::TempDir dir;
+  auto store = OpenStore(dir.File("t.db"));
+  IssueCoupon(*store, "TB1A2B3C", 1, "036000291452");
+  Transaction sale = MakeSale("602", 2500);
+  sale.coupon_codes = {"4006381333931", "036000291453"};  // unknown, and a wrong check digit
+  REQUIRE(store->transactions().Ingest("pos", {sale}, "c1").ok());
+  auto redemptions = Redemptions(*store);
+  REQUIRE(redemptions.size() == 2);
+  CHECK(redemptions[0].payload_json.find(R"("code":"4006381333931")") != std::string::npos);
+  CHECK(redemptions[1].payload_json.find(R"("code":"036000291453")") != std::string::npos);
+  CHECK(redemptions[1].payload_json.find(R"("issued_by_cloud":false)") != std::string::npos);
+  CHECK(RedeemedCount(*store, "TB1A2B3C") == 0);
 }
 
 }  // namespace

@@ -42,6 +42,23 @@ TEST_CASE("unusable push answers are errors, never guessed") {
   CHECK_FALSE(ParsePushResponse(R"({"results":[7]})").ok());
 }
 
+TEST_CASE("a coupon's UPC is read in its EAN-13 form; a bad one is dropped, not the coupon") {
+  auto page = ParseChangesPage(R"({"next_cursor":"c1-3","has_more":false,"changes":[
+    {"id":"chg_1","type":"coupon.issued","occurred_at":"2026-01-02T03:04:05Z","phone":null,
+     "data":{"code":"TB1","discount_percent":10,"upc":"512345678900"}},
+    {"id":"chg_2","type":"coupon.issued","occurred_at":"2026-01-02T03:04:05Z","phone":null,
+     "data":{"code":"TB2","discount_percent":10,"upc":"512345678901"}},
+    {"id":"chg_3","type":"coupon.issued","occurred_at":"2026-01-02T03:04:05Z","phone":null,
+     "data":{"code":"TB3","discount_percent":10,"upc":512345678900}}
+  ]})");
+  REQUIRE(page.ok());
+  REQUIRE(page->changes.size() == 3);
+  CHECK(std::get<store::CloudCoupon>(page->changes[0].data).upc == "0512345678900");
+  CHECK(std::get<store::CloudCoupon>(page->changes[1].data).upc.empty());  // check digit
+  CHECK(std::get<store::CloudCoupon>(page->changes[1].data).code == "TB2");
+  CHECK(std::get<store::CloudCoupon>(page->changes[2].data).upc.empty());  // not a string
+}
+
 TEST_CASE("every change type is read into its typed form") {
   auto page = ParseChangesPage(R"({"next_cursor":"c1-9","has_more":true,"changes":[
     {"id":"chg_1","type":"consent.changed","occurred_at":"2026-01-02T03:04:05.006Z","phone":"+14155550134",

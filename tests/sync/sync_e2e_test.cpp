@@ -7,6 +7,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/coupon_scan.h"
 #include "common/metrics.h"
 #include "store/cloud_changes.h"
 #include "store/consent_ledger.h"
@@ -607,4 +608,74 @@ TEST_CASE(
         return it != (*profile)->engagement_counts.end() && it->second == 1;
       },
       10s));
+}
+
+TEST_CASE("a coupon's UPC comes down with it, validates offline and redeems by scan") {
+  testing::TempDir dir;
+  RefCloud::Options options;
+  options.extra_args = {"--coupon-upc-prefix", "5"};
+  auto cloud = StartCloud(dir.path().string(), options);
+  auto store = OpenStore(dir.File("a.db"));
+  OptIn(*store, kPhone, true);
+  auto first = testing::MakeSales(1, 1, 1, store->clock().NowMillis());
+  first[0].customer_phone = kPhone;
+  REQUIRE(store->transactions().Ingest("sim", first, "1").ok());
+  auto service = StartSync(*store, cloud->SyncOptionsFor());
+
+  // The SMS names the code and the UPC-A printed as a barcode.
+  std::string code;
+  std::string upc;
+  REQUIRE(testing::WaitUntilTrue(
+      [&] {
+        auto messages =
+            cloud->Admin("GET", "/admin/messages?phone=%2B14155550134").json.Array("messages");
+        for (const auto& message : messages) {
+          if (message.Text("kind") != "coupon") continue;
+          const std::string body = message.Text("body");
+          const auto at = body.find("code TB");
+          const auto upc_at = body.find("(UPC ");
+          if (at == std::string::npos || upc_at == std::string::npos) continue;
+          code = body.substr(at + 5, 10);
+          upc = body.substr(upc_at + 5, 12);
+        }
+        return !code.empty();
+      },
+      10s));
+  REQUIRE(upc.size() == 12);
+  CHECK(upc[0] == '5');
+  CHECK(NormalizeCouponUpc(upc) == "0" + upc);
+
+  REQUIRE(testing::WaitUntilTrue(
+      [&] {
+        auto coupon = store->cloud_changes().Coupon(code);
+        return coupon.ok() && coupon->has_value();
+      },
+      10s));
+  // Offline from here: the store alone answers for the scanned barcode.
+  service.reset();
+  for (const std::string& scanned : {upc, "0" + upc}) {
+    auto by_upc = store->cloud_changes().CouponByUpc(scanned);
+    REQUIRE(by_upc.ok());
+    REQUIRE_MESSAGE(by_upc->has_value(), scanned);
+    CHECK((*by_upc)->code == code);
+    CHECK((*by_upc)->upc == "0" + upc);
+    CHECK(store::JudgeCoupon(**by_upc, store->clock().NowMillis()) == store::CouponVerdict::kValid);
+  }
+
+  // The POS records the scanned UPC as the sale's coupon; the redemption
+  // goes to the cloud under the coupon's code.
+  auto second = testing::MakeSales(2, 1, 1, store->clock().NowMillis());
+  second[0].customer_phone = kPhone;
+  second[0].coupon_codes = {upc};
+  REQUIRE(store->transactions().Ingest("sim", second, "2").ok());
+  CHECK(store::JudgeCoupon(*store->cloud_changes().Coupon(code).value(),
+                           store->clock().NowMillis()) == store::CouponVerdict::kUsedUp);
+  service = StartSync(*store, cloud->SyncOptionsFor());
+  REQUIRE(Drained(*store));
+  const std::string redemption_id =
+      store::MakeEventId("store-1", "sim", "2/" + code, "coupon.redeemed", 1);
+  auto held = cloud->Admin("GET", "/admin/events/" + redemption_id);
+  REQUIRE_MESSAGE(held.status == 200, held.body);
+  CHECK(held.json.Text("type") == "coupon.redeemed");
+  CHECK(held.body.find("\"code\":\"" + code + "\"") != std::string::npos);
 }

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "common/coupon_scan.h"
 #include "tests/sync/sync_test_util.h"
 #include "tests/test_util.h"
 #include "tools/refcloud/cloud_rules.h"
@@ -222,6 +223,71 @@ TEST_CASE("bad requests get specific errors") {
   CHECK(log.find("+14155550134") == std::string::npos);
 }
 
+TEST_CASE("loyalty.accrued sets the balance and texts marketing opt-ins only") {
+  testing::TempDir dir;
+  auto started = testing::RefCloud::Start(dir.path().string(), {});
+  REQUIRE_MESSAGE(started.ok(), started.status().ToString());
+  auto& cloud = **started;
+  const auto push = [&](const std::string& events) {
+    return cloud.Request(
+        "POST", "/v1/agents/agt_l/events", "{\"events\":[" + events + "]}",
+        {{"Authorization", "Bearer test-token"}, {"Tillbridge-Api-Version", "1.0"}});
+  };
+  REQUIRE(cloud
+              .Request("PUT", "/v1/agents/agt_l", R"({"store_id":"store-1","terminal_id":"t1"})",
+                       {{"Authorization", "Bearer test-token"}, {"Tillbridge-Api-Version", "1.0"}})
+              .status == 200);
+  const auto accrued = [](const std::string& id, const std::string& phone, int points,
+                          const std::string& balance, const std::string& marketing) {
+    return R"({"id":")" + id +
+           R"(","type":"loyalty.accrued","occurred_at":"2026-11-29T12:00:00.000Z",)"
+           R"("store_id":"store-1","terminal_id":"t1","source":"pos","payload":{"phone":")" +
+           phone + R"(","points":)" + std::to_string(points) + R"(,"balance":)" + balance +
+           R"(,"loyalty_number":null,"transaction_pos_id":"7","transaction_event_id":"e7",)"
+           R"("consent":{"transactional":"opted_in","marketing":")" +
+           marketing + R"("}}})";
+  };
+  const std::string member = "+14155550134";
+  const std::string other = "+14155550177";
+  // A member reaches silver (the POS's balance is taken as it is), then
+  // earns points without a change of tier; the same event again does nothing.
+  auto answer = push(accrued("l0000001", member, 30, "120", "opted_in") + "," +
+                     accrued("l0000002", member, 12, "null", "opted_in") + "," +
+                     accrued("l0000002", member, 12, "null", "opted_in") + "," +
+                     accrued("l0000003", other, 600, "600", "opted_out"));
+  REQUIRE(answer.status == 200);
+  CHECK(answer.json.Int("accepted") == 3);
+  CHECK(answer.json.Int("duplicates") == 1);
+
+  auto texts = cloud.Admin("GET", "/admin/messages?phone=%2B14155550134").json.Array("messages");
+  REQUIRE(texts.size() == 2);
+  CHECK(texts[0].Text("kind") == "tier_upgrade");
+  CHECK(texts[0].Text("body").find("silver") != std::string::npos);
+  CHECK(texts[1].Text("kind") == "loyalty_balance");
+  CHECK(texts[1].Text("body").find("132 points") != std::string::npos);
+  auto contact = cloud.Admin("GET", "/admin/contacts/%2B14155550134").json;
+  CHECK(contact.Int("points") == 132);
+  CHECK(contact.Text("tier") == "silver");
+
+  // Opted out of marketing: the balance is kept and fed back, no text.
+  CHECK(cloud.Admin("GET", "/admin/messages?phone=%2B14155550177").json.Array("messages").empty());
+  CHECK(cloud.Admin("GET", "/admin/contacts/%2B14155550177").json.Int("points") == 600);
+  int loyalty_changes = 0;
+  for (const auto& change : cloud.Admin("GET", "/admin/changes").json.Array("changes")) {
+    if (change.Text("type") == "loyalty.updated") ++loyalty_changes;
+  }
+  CHECK(loyalty_changes == 3);
+  CHECK(cloud.process().Output().find("text refused: not opted in to marketing") !=
+        std::string::npos);
+  CHECK(cloud.Stats().Int("effects_repeated") == 0);
+
+  // A balance that is no whole number is named.
+  auto items = ParseEventBatch(
+      "{\"events\":[" + accrued("l0000009", member, 5, "\"many\"", "opted_in") + "]}", "store-1");
+  REQUIRE(items.ok());
+  CHECK((*items)[0].rejection.field == "payload.balance");
+}
+
 TEST_CASE("the command line: --help, bad flags and half a TLS setup") {
   testing::TempDir dir;
   const std::string binary = testing::BinaryPath("tools/refcloud/tillbridge-refcloud");
@@ -251,4 +317,26 @@ TEST_CASE("the command line: --help, bad flags and half a TLS setup") {
   REQUIRE(half_tls.ok());
   CHECK((*half_tls)->Wait(10s) == 1);
   CHECK((*half_tls)->Output().find("--tls-cert and --tls-key go together") != std::string::npos);
+}
+
+TEST_CASE("coupon UPCs: the number system first, one number per code, a valid check digit") {
+  CHECK(CouponUpc('5', "TB00000000") == "500000000005");
+  CHECK(CouponUpc('5', "TBFFFFFFFF") == "542949672950");
+  CHECK(CouponUpc('0', "TB99D92BD7").substr(0, 11) == "02581146583");
+  for (const std::string code : {"TB00000000", "TB99D92BD7", "TBFFFFFFFF", "WELCOME10", "TB-1"}) {
+    const std::string upc = CouponUpc('5', code);
+    INFO(code, " -> ", upc);
+    CHECK(upc.size() == 12);
+    CHECK(upc[0] == '5');
+    CHECK(NormalizeCouponUpc(upc) == "0" + upc);
+  }
+  CHECK(CouponUpc('5', "TB00000001") != CouponUpc('5', "TB00000002"));
+
+  testing::TempDir dir;
+  const std::string binary = testing::BinaryPath("tools/refcloud/tillbridge-refcloud");
+  auto bad =
+      testing::ChildProcess::Spawn({binary, "--coupon-upc-prefix", "12"}, dir.File("prefix.txt"));
+  REQUIRE(bad.ok());
+  CHECK((*bad)->Wait(10s) == 2);
+  CHECK((*bad)->Output().find("--coupon-upc-prefix: expected one digit 0-9") != std::string::npos);
 }

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "common/coupon_scan.h"
 #include "common/phone.h"
 #include "common/text.h"
 
@@ -42,6 +43,24 @@ std::string Tier(std::int64_t points) {
   if (points >= 500) return "gold";
   if (points >= 100) return "silver";
   return "bronze";
+}
+
+// Sends the customer's points and tier down to the agents, as an effect of
+// event `event_id`.
+Status FeedLoyalty(CloudTxn& txn, const std::string& phone, const Contact& contact,
+                   const std::string& event_id) {
+  Object::Ptr loyalty = NewObject();
+  loyalty->set("points", contact.points);
+  loyalty->set("tier", contact.tier);
+  auto change = txn.AddChange("loyalty.updated", phone, txn.now(), Json(loyalty), "");
+  if (!change.ok()) return change.status();
+  return txn.AddEffect(event_id, "loyalty");
+}
+
+int TierRank(const std::string& tier) {
+  if (tier == "gold") return 2;
+  if (tier == "silver") return 1;
+  return 0;
 }
 
 std::string& StateOf(Contact& contact, const std::string& purpose) {
@@ -97,6 +116,24 @@ Result<std::int64_t> AddConsentChange(CloudTxn& txn, const std::string& phone,
 
 }  // namespace
 
+std::string CouponUpc(char prefix, const std::string& code) {
+  std::uint64_t serial = 0;
+  const bool hex_serial = code.size() == 10 && code.compare(0, 2, "TB") == 0 &&
+                          std::all_of(code.begin() + 2, code.end(),
+                                      [](unsigned char c) { return std::isxdigit(c) != 0; });
+  if (hex_serial) {
+    // Eight hex digits are at most 4294967295: ten decimal digits exactly.
+    serial = std::stoull(code.substr(2), nullptr, 16);
+  } else {
+    serial = 14695981039346656037ull;  // FNV-1a
+    for (unsigned char c : code) serial = (serial ^ c) * 1099511628211ull;
+    serial %= 10'000'000'000ull;
+  }
+  char body[16];
+  std::snprintf(body, sizeof(body), "%c%010llu", prefix, static_cast<unsigned long long>(serial));
+  return std::string(body) + static_cast<char>('0' + Gs1CheckDigit(body).value_or(0));
+}
+
 std::string KeywordOf(const std::string& text) {
   std::string word;
   bool gap = false;
@@ -136,6 +173,7 @@ Status CloudRules::OnEvent(CloudTxn& txn, const ValidEvent& event, const std::st
                            std::vector<std::string>* log) const {
   if (event.type == "transaction.completed") return OnSale(txn, event, log);
   if (event.type == "consent.changed") return OnConsentEvent(txn, event, agent_id, log);
+  if (event.type == "loyalty.accrued") return OnLoyaltyAccrued(txn, event, log);
   if (event.type == "basket.abandoned" && !event.phone.empty()) {
     auto contact = txn.GetContact(event.phone);
     if (!contact.ok()) return contact.status();
@@ -185,13 +223,15 @@ Status CloudRules::OnSale(CloudTxn& txn, const ValidEvent& event,
   }
   if (marketing) {
     const std::string code = "TB" + AsciiUpper(event.id.substr(0, 8));
+    const std::string upc = CouponUpc(coupon_upc_prefix_, code);
     auto sent = Send(txn, event.phone, "coupon",
-                     "Thanks for visiting " + brand_ + "! Show code " + code +
-                         " for 10% off your next purchase. Reply STOP to opt out.",
+                     "Thanks for visiting " + brand_ + "! Show code " + code + " (UPC " + upc +
+                         ") for 10% off your next purchase. Reply STOP to opt out.",
                      event.id, log);
     if (!sent.ok()) return sent.status();
     Object::Ptr coupon = NewObject();
     coupon->set("code", code);
+    coupon->set("upc", upc);
     coupon->set("description", "10% off your next purchase");
     coupon->set("discount_percent", 10);
     coupon->set("valid_from", FormatRfc3339(txn.now()));
@@ -201,15 +241,14 @@ Status CloudRules::OnSale(CloudTxn& txn, const ValidEvent& event,
     if (!issued.ok()) return issued.status();
     TB_RETURN_IF_ERROR(txn.AddEffect(event.id, "coupon"));
 
-    // Loyalty belongs to members, i.e. marketing opt-ins.
-    if (event.total_minor > 0) contact.points += event.total_minor / 100;
-    contact.tier = Tier(contact.points);
-    Object::Ptr loyalty = NewObject();
-    loyalty->set("points", contact.points);
-    loyalty->set("tier", contact.tier);
-    auto points = txn.AddChange("loyalty.updated", event.phone, txn.now(), Json(loyalty), "");
-    if (!points.ok()) return points.status();
-    TB_RETURN_IF_ERROR(txn.AddEffect(event.id, "loyalty"));
+    // Loyalty belongs to members, i.e. marketing opt-ins. A POS that runs
+    // its own scheme reports the balance itself (loyalty.accrued): the
+    // cloud's rule would count the same sale twice.
+    if (!event.pos_keeps_loyalty) {
+      if (event.total_minor > 0) contact.points += event.total_minor / 100;
+      contact.tier = Tier(contact.points);
+      TB_RETURN_IF_ERROR(FeedLoyalty(txn, event.phone, contact, event.id));
+    }
 
     Object::Ptr fields = NewObject();
     Object::Ptr values = NewObject();
@@ -235,6 +274,44 @@ Status CloudRules::OnSale(CloudTxn& txn, const ValidEvent& event,
     }
   }
   return txn.PutContact(contact);
+}
+
+Status CloudRules::OnLoyaltyAccrued(CloudTxn& txn, const ValidEvent& event,
+                                    std::vector<std::string>* log) const {
+  auto loaded = txn.GetContact(event.phone);
+  if (!loaded.ok()) return loaded.status();
+  Contact contact = *loaded;
+  const std::string previous_tier = contact.tier;
+  // The POS keeps the loyalty account: its balance, when it reports one,
+  // replaces the cloud's count. A POS may let a balance go below zero; the
+  // cloud's tiers start at zero.
+  const std::int64_t balance =
+      event.loyalty_balance ? *event.loyalty_balance : contact.points + event.loyalty_points;
+  contact.points = std::max<std::int64_t>(0, balance);
+  contact.tier = Tier(contact.points);
+  TB_RETURN_IF_ERROR(txn.PutContact(contact));
+  TB_RETURN_IF_ERROR(FeedLoyalty(txn, event.phone, contact, event.id));
+
+  const bool upgraded = TierRank(contact.tier) > TierRank(previous_tier);
+  const std::string kind = upgraded ? "tier_upgrade" : "loyalty_balance";
+  const bool marketing =
+      (event.consent_marketing == "opted_in" || contact.marketing == "opted_in") &&
+      contact.marketing != "opted_out";
+  if (!marketing) {
+    log->push_back("loyalty " + MaskPhone(event.phone) + (event.loyalty_points < 0 ? " " : " +") +
+                   std::to_string(event.loyalty_points) + " points; " + kind +
+                   " text refused: not opted in to marketing");
+    return Status::Ok();
+  }
+  const std::string body =
+      upgraded ? "Congratulations! You are now a " + contact.tier + " member at " + brand_ +
+                     " with " + std::to_string(contact.points) + " points. Reply STOP to opt out."
+               : "You earned " + std::to_string(event.loyalty_points) + " points at " + brand_ +
+                     "; your balance is " + std::to_string(contact.points) +
+                     " points. Reply STOP to opt out.";
+  auto sent = Send(txn, event.phone, kind, body, event.id, log);
+  if (!sent.ok()) return sent.status();
+  return txn.AddEffect(event.id, kind + "_sms");
 }
 
 Status CloudRules::OnConsentEvent(CloudTxn& txn, const ValidEvent& event,

@@ -14,11 +14,15 @@
 
 namespace tillbridge::refcloud {
 
-// Stateless apart from the brand name; every call runs inside the caller's
-// CloudDb transaction. Readable lines about what happened go to `log`.
+// Stateless apart from the brand name and the coupon UPC number system;
+// every call runs inside the caller's CloudDb transaction. Readable lines
+// about what happened go to `log`.
 class CloudRules {
  public:
-  explicit CloudRules(std::string brand) : brand_(std::move(brand)) {}
+  // `coupon_upc_prefix` is the GS1 number-system digit ('0'-'9') that starts
+  // the UPC-A printed on every coupon (5 is the one GS1 keeps for coupons).
+  explicit CloudRules(std::string brand, char coupon_upc_prefix = '5')
+      : brand_(std::move(brand)), coupon_upc_prefix_(coupon_upc_prefix) {}
 
   // Effects of an event received for the first time from `agent_id`.
   Status OnEvent(CloudTxn& txn, const ValidEvent& event, const std::string& agent_id,
@@ -42,11 +46,23 @@ class CloudRules {
                             const std::string& body, const std::string& cause,
                             std::vector<std::string>* log) const;
   Status OnSale(CloudTxn& txn, const ValidEvent& event, std::vector<std::string>* log) const;
+  // loyalty.accrued: sets the customer's balance (the POS's, when given),
+  // feeds it back as loyalty.updated, and texts a tier upgrade or the new
+  // balance to marketing opt-ins only.
+  Status OnLoyaltyAccrued(CloudTxn& txn, const ValidEvent& event,
+                          std::vector<std::string>* log) const;
   Status OnConsentEvent(CloudTxn& txn, const ValidEvent& event, const std::string& agent_id,
                         std::vector<std::string>* log) const;
 
   std::string brand_;
+  char coupon_upc_prefix_;
 };
+
+// The 12-digit UPC-A of the coupon `code`: `prefix` (a digit), ten digits
+// derived from the code and the GS1 check digit. Codes of the form
+// "TB" + 8 hex digits (the ones OnSale issues) map one to one onto the ten
+// digits, so distinct codes get distinct numbers; other codes are hashed.
+std::string CouponUpc(char prefix, const std::string& code);
 
 // The keyword an inbound text is, by the carriers' rules: STOP, STOPALL,
 // UNSUBSCRIBE, CANCEL, END, QUIT -> "STOP"; START, UNSTOP -> "START";

@@ -98,6 +98,22 @@ class Checker {
   bool failed_ = false;
 };
 
+// The customer's consent states when the event happened, from the object
+// `parent`.consent (absent: none).
+void CheckConsentStates(Checker& check, const Node* parent, const std::string& path_prefix,
+                        ValidEvent& event) {
+  const Node* consent = check.Object(parent, "consent", path_prefix, false);
+  if (consent == nullptr) return;
+  for (const char* purpose : {"transactional", "marketing"}) {
+    const std::string path = path_prefix + "." + purpose;
+    std::string state = check.Text(consent, purpose, path, false);
+    if (state.empty()) state = "none";
+    if (!IsState(state)) check.Fail("invalid_field", path, path + " is not a consent state");
+    (std::string(purpose) == "marketing" ? event.consent_marketing : event.consent_transactional) =
+        state;
+  }
+}
+
 void CheckTransaction(Checker& check, const Node* payload, ValidEvent& event) {
   event.pos_id = check.Text(payload, "pos_id", "payload.pos_id");
   event.currency = check.Text(payload, "currency", "payload.currency");
@@ -109,19 +125,22 @@ void CheckTransaction(Checker& check, const Node* payload, ValidEvent& event) {
                    event.currency + "'");
   }
   event.total_minor = check.Int(payload, "total_minor", "payload.total_minor");
+  event.pos_keeps_loyalty = !JsonView::IsNull(check.Member(payload, "loyalty_points_earned"));
   const Node* customer = check.Object(payload, "customer", "payload.customer", false);
   if (customer == nullptr) return;
   event.phone = check.Phone(customer, "phone", "payload.customer.phone", false);
-  const Node* consent = check.Object(customer, "consent", "payload.customer.consent", false);
-  if (consent == nullptr) return;
-  for (const char* purpose : {"transactional", "marketing"}) {
-    const std::string path = std::string("payload.customer.consent.") + purpose;
-    std::string state = check.Text(consent, purpose, path, false);
-    if (state.empty()) state = "none";
-    if (!IsState(state)) check.Fail("invalid_field", path, path + " is not a consent state");
-    (std::string(purpose) == "marketing" ? event.consent_marketing : event.consent_transactional) =
-        state;
+  CheckConsentStates(check, customer, "payload.customer.consent", event);
+}
+
+// Loyalty points the POS gave for a sale; the balance after it is optional
+// (null when the POS does not report it).
+void CheckLoyalty(Checker& check, const Node* payload, ValidEvent& event) {
+  event.phone = check.Phone(payload, "phone", "payload.phone", true);
+  event.loyalty_points = check.Int(payload, "points", "payload.points");
+  if (!check.failed() && !JsonView::IsNull(check.Member(payload, "balance"))) {
+    event.loyalty_balance = check.Int(payload, "balance", "payload.balance");
   }
+  CheckConsentStates(check, payload, "payload.consent", event);
 }
 
 void CheckConsent(Checker& check, const Node* payload, ValidEvent& event) {
@@ -195,8 +214,7 @@ std::optional<ValidEvent> CheckEvent(const JsonView& doc, const Node& node,
     event.coupon_code = check.Text(payload, "code", "payload.code");
     event.phone = check.Phone(payload, "phone", "payload.phone", false);
   } else if (event.type == "loyalty.accrued") {
-    event.phone = check.Phone(payload, "phone", "payload.phone", true);
-    check.Int(payload, "points", "payload.points");
+    CheckLoyalty(check, payload, event);
   } else {
     CheckTransaction(check, payload, event);
   }

@@ -41,8 +41,13 @@ struct ValidEvent {
   std::string consent_purpose;  // consent.changed
   std::string consent_state;
   std::string consent_method;
-  std::string coupon_code;  // coupon.redeemed
-  std::string document;     // the event as received (re-serialized)
+  std::string coupon_code;                      // coupon.redeemed
+  std::int64_t loyalty_points = 0;              // loyalty.accrued: points earned on the sale
+  std::optional<std::int64_t> loyalty_balance;  // and the POS's balance after it, when known
+  // transaction.*: the POS runs its own loyalty scheme for this sale (it
+  // reported points), so the cloud's own points rule stays out of it.
+  bool pos_keeps_loyalty = false;
+  std::string document;                         // the event as received (re-serialized)
 };
 
 // One entry of a pushed batch: valid, or rejected with a reason.

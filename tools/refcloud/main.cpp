@@ -39,6 +39,8 @@ Serving
   --tls-cert FILE          PEM certificate (chain) to serve HTTPS
   --tls-key FILE           PEM private key for --tls-cert
   --brand NAME             store name used in SMS texts (default "Corner Store")
+  --coupon-upc-prefix D    UPC number system (one digit) that starts every
+                           coupon's UPC-A (default 5, GS1's coupon system)
   --max-batch-events N     push limit announced to agents (default 1000)
   --max-batch-bytes N      push body limit (default 4194304)
   --max-wait SECONDS       longest long poll (default 60)
@@ -63,6 +65,7 @@ struct Args {
   ServerOptions server;
   std::string db = ":memory:";
   std::string brand = "Corner Store";
+  char coupon_upc_prefix = '5';
   std::uint64_t seed = 1;
   FaultSettings faults;
   std::vector<std::pair<std::int64_t, std::int64_t>> outages;  // offsets in ms
@@ -124,6 +127,12 @@ Result<Args> ParseArgs(int argc, char** argv) {
       args.server.tls_key = value;
     } else if (flag == "--brand") {
       args.brand = value;
+    } else if (flag == "--coupon-upc-prefix") {
+      if (value.size() != 1 || value[0] < '0' || value[0] > '9') {
+        return Status::InvalidArgument(
+            flag + ": expected one digit 0-9 (a UPC number system), got '" + value + "'");
+      }
+      args.coupon_upc_prefix = value[0];
     } else if (flag == "--max-batch-events") {
       auto n = Number(flag, value, 1, 100'000);
       if (!n.ok()) return n.status();
@@ -229,7 +238,7 @@ int Run(int argc, char** argv) {
   }
   FaultInjector faults(args->seed, clock);
   faults.Set(args->faults);
-  const CloudRules rules(args->brand);
+  const CloudRules rules(args->brand, args->coupon_upc_prefix);
   const bool tls = !args->server.tls_cert.empty() || !args->server.tls_key.empty();
   if (tls) Poco::Net::initializeSSL();
   int exit_code = 0;

@@ -26,6 +26,8 @@ ospos_sales_taxes = sale_id, tax_type, sale_tax_amount
 ospos_people = person_id, first_name, last_name, phone_number
 ospos_items = item_id, name, item_number
 ospos_app_config = key, value
+ospos_customers = person_id, points
+ospos_sales_reward_points = sale_id, earned
 
 [sales]
 query =
@@ -57,10 +59,16 @@ query =
            (SELECT NULLIF(TRIM(c.value), '')
               FROM ospos_app_config c WHERE c.`key` = 'currency_code') AS currency,
            TRIM(CONCAT(e.first_name, ' ', e.last_name)) AS cashier,
-           NULLIF(TRIM(p.phone_number), '') AS customer_phone
+           NULLIF(TRIM(p.phone_number), '') AS customer_phone,
+           -- reward points: OSPOS adds the whole points of `earned` to the
+           -- customer's balance
+           (SELECT FLOOR(SUM(r.earned))
+              FROM ospos_sales_reward_points r WHERE r.sale_id = s.sale_id) AS points_earned,
+           cu.points AS points_balance
       FROM ospos_sales s
       LEFT JOIN ospos_people e ON e.person_id = s.employee_id
       LEFT JOIN ospos_people p ON p.person_id = s.customer_id
+      LEFT JOIN ospos_customers cu ON cu.person_id = s.customer_id
 id_type = integer
 subtotal = subtotal
 tax = tax
@@ -68,6 +76,8 @@ total = total
 currency = currency
 cashier = cashier
 customer_phone = customer_phone
+points_earned = points_earned
+points_balance = points_balance
 
 [lines]
 query =

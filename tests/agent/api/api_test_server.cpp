@@ -6,9 +6,15 @@
 //   DB <path of the SQLite store>
 // then serves until its standard input closes (or "quit" arrives), so it
 // never outlives the test that started it. Optional: --double-opt-in.
-// "coupon CODE FROM_S UNTIL_S" on standard input stores a coupon valid from
-// FROM_S to UNTIL_S seconds from now, as the change feed would, and answers
-// "COUPON CODE".
+// "coupon CODE FROM_S UNTIL_S [PHONE|-] [UPC]" on standard input stores a coupon
+// valid from FROM_S to UNTIL_S seconds from now (issued to PHONE when given),
+// as the change feed would, and answers "COUPON CODE". These store cloud data
+// the same way and answer "DONE <the line>":
+//   loyalty PHONE POINTS TIER
+//   segments PHONE NAME...
+//   engagement PHONE KIND MINUTES_AGO CAMPAIGN NAME WITH SPACES
+//   lastpull SECONDS_AGO      (when the change feed last answered)
+#include <cstdint>
 #include <cstring>
 #include <iostream>
 #include <sstream>
@@ -16,10 +22,72 @@
 
 #include "agent/api/api_server.h"
 #include "agent/api/api_token.h"
+#include "common/clock.h"
 #include "common/phone.h"
 #include "store/cloud_changes.h"
 #include "store/store.h"
+#include "store/sync_state.h"
 #include "tests/test_util.h"
+
+namespace {
+
+using namespace tillbridge;
+
+// Applies one change as the feed would; "DONE <line>" or "ERROR <why>".
+std::string ApplyOne(store::Store& store, const std::string& line, store::CloudChange change) {
+  static int serial = 0;
+  change.change_id = "chg-test-" + std::to_string(++serial);
+  if (change.occurred_at == 0) change.occurred_at = SystemClock::Instance().NowMillis();
+  auto applied = store.cloud_changes().ApplyPage({change}, change.change_id);
+  if (!applied.ok()) return "ERROR " + applied.status().ToString();
+  if (!applied->skip_reasons.empty()) return "ERROR " + applied->skip_reasons.front();
+  return "DONE " + line;
+}
+
+// Handles the cloud-data commands; empty when `line` is none of them.
+std::string CloudCommand(store::Store& store, const std::string& line) {
+  std::istringstream words(line);
+  std::string command;
+  words >> command;
+  const UnixMillis now = SystemClock::Instance().NowMillis();
+  if (command == "lastpull") {
+    std::int64_t seconds_ago = 0;
+    if (!(words >> seconds_ago)) return "ERROR lastpull needs SECONDS_AGO";
+    auto set =
+        store.sync_state().Set("cloud.last_pull_at", FormatRfc3339(now - seconds_ago * 1000));
+    return set.ok() ? "DONE " + line : "ERROR " + set.ToString();
+  }
+  store::CloudChange change;
+  words >> change.phone;
+  if (command == "loyalty") {
+    store::CloudLoyalty loyalty;
+    std::int64_t points = 0;
+    std::string tier;
+    words >> points >> tier;
+    loyalty.points = points;
+    loyalty.tier = tier;
+    change.data = loyalty;
+    return ApplyOne(store, line, change);
+  }
+  if (command == "segments") {
+    store::CloudSegments segments;
+    for (std::string name; words >> name;) segments.segments.push_back(name);
+    change.data = segments;
+    return ApplyOne(store, line, change);
+  }
+  if (command == "engagement") {
+    store::CloudEngagement engagement;
+    std::int64_t minutes_ago = 0;
+    words >> engagement.kind >> minutes_ago >> std::ws;
+    std::getline(words, engagement.campaign);
+    change.occurred_at = now - minutes_ago * 60'000;
+    change.data = engagement;
+    return ApplyOne(store, line, change);
+  }
+  return "";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace tillbridge;
@@ -72,7 +140,10 @@ int main(int argc, char** argv) {
       std::istringstream words(line.substr(7));
       store::CloudCoupon coupon;
       std::int64_t from_s = 0, until_s = 0;
-      words >> coupon.code >> from_s >> until_s;
+      std::string phone, upc;
+      words >> coupon.code >> from_s >> until_s >> phone >> upc;
+      if (phone == "-") phone.clear();
+      coupon.upc = upc;
       const UnixMillis now = SystemClock::Instance().NowMillis();
       coupon.description = "10% off your next purchase";
       coupon.discount_percent = 10;
@@ -80,11 +151,14 @@ int main(int argc, char** argv) {
       coupon.valid_until = now + until_s * 1000;
       store::CloudChange change;
       change.change_id = "chg-" + coupon.code;
+      change.phone = phone;
       change.occurred_at = now;
       change.data = coupon;
       auto applied = (*store)->cloud_changes().ApplyPage({change}, "test-" + coupon.code);
       std::cout << (applied.ok() ? "COUPON " + coupon.code : "ERROR " + applied.status().ToString())
                 << std::endl;
+    } else if (const std::string answer = CloudCommand(**store, line); !answer.empty()) {
+      std::cout << answer << std::endl;
     }
   }
   (*server)->Stop();

@@ -1,5 +1,7 @@
 // Consent, disclosures, customers and transactions through the real HTTP
 // API and the real store.
+#include <cctype>
+
 #include "store/cloud_changes.h"
 #include "store/consent_ledger.h"
 #include "store/customers.h"
@@ -332,6 +334,82 @@ TEST_CASE("a cashier checks a coupon the cloud issued; a sale that takes it uses
   REQUIRE(due.ok());
   REQUIRE(due->size() == 2);
   CHECK((*due)[1].type == "coupon.redeemed");
+}
+
+namespace {
+
+// What the cashier page sends for a scan: encodeURIComponent's escaping.
+std::string EncodeSegment(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a scanned coupon is found by its code, a link holding it, or its UPC") {
+  ApiFixture api;
+  const UnixMillis now = SystemClock::Instance().NowMillis();
+  store::CloudCoupon coupon;
+  coupon.code = "TB99D92BD7";
+  coupon.description = "10% off your next purchase";
+  coupon.discount_percent = 10;
+  coupon.valid_from = now - 60'000;
+  coupon.valid_until = now + 86'400'000;
+  coupon.upc = "036000291452";
+  store::CloudChange change;
+  change.change_id = "chg-scan";
+  change.occurred_at = now - 60'000;
+  change.phone = "+14155550134";
+  change.data = coupon;
+  REQUIRE(api.store().cloud_changes().ApplyPage({change}, "c-scan").ok());
+
+  for (const std::string scanned :
+       {"TB99D92BD7\r\n", "https://sms.example/c/TB99D92BD7",
+        "https://sms.example/redeem?utm_source=sms&coupon=tb99d92bd7",
+        "https://sms.example/c/TB99D92BD7?x=%20", " 036000291452 ", "0036000291452\r"}) {
+    const Reply reply = api.Get("/v1/coupons/" + EncodeSegment(scanned));
+    REQUIRE_MESSAGE(reply.status == 200, scanned, " -> ", reply.body);
+    CHECK(At(reply.Json(), "code") == "TB99D92BD7");
+    CHECK(At(reply.Json(), "upc") == "0036000291452");
+    CHECK(At(reply.Json(), "status") == "valid");
+  }
+
+  const Reply wrong = api.Get("/v1/coupons/036000291457");
+  CHECK(wrong.status == 422);
+  CHECK(At(wrong.Json(), "error.field") == "code");
+  CHECK(At(wrong.Json(), "error.reason") == "UPC check digit is 2, the scan ends in 7: scan again");
+  const Reply short_scan = api.Get("/v1/coupons/36000291452");
+  CHECK(short_scan.status == 422);
+  CHECK(At(short_scan.Json(), "error.reason") ==
+        "a UPC has 12 digits and an EAN-13 has 13; the scan has 11: scan again");
+  CHECK(api.Get("/v1/coupons/" + EncodeSegment("https://sms.example/")).status == 422);
+
+  const Reply unknown = api.Get("/v1/coupons/4006381333931");
+  CHECK(unknown.status == 404);
+  CHECK(At(unknown.Json(), "error.field") == "code");
+  CHECK(api.Get("/v1/coupons/" + EncodeSegment("TB99 D92BD7")).status == 400);
+  CHECK(api.Get("/v1/coupons/" + std::string(2049, 'A')).status == 400);
+
+  // A sale that carries the UPC uses up the coupon it names.
+  std::string sale = kSale;
+  sale.replace(sale.find("WELCOME10"), 9, "036000291452");
+  REQUIRE(api.Post("/v1/transactions", sale).status == 201);
+  CHECK(At(api.Get("/v1/coupons/TB99D92BD7").Json(), "status") == "used_up");
+  auto due = api.store().outbox().Due(10, 1 << 20);
+  REQUIRE(due.ok());
+  REQUIRE(due->size() == 2);
+  CHECK((*due)[1].type == "coupon.redeemed");
+  CHECK((*due)[1].payload_json.find(R"("code":"TB99D92BD7")") != std::string::npos);
 }
 
 }  // namespace tillbridge::agent::testing

@@ -38,6 +38,10 @@ std::vector<ReceiptFixture> Generate() {
     f.no_cut = item->has("no_cut") && item->getValue<bool>("no_cut");
     f.card = item->optValue<std::string>("card", "");
     f.loyalty = item->optValue<std::string>("loyalty", "");
+    if (item->has("points_earned")) f.points_earned = item->getValue<std::int64_t>("points_earned");
+    if (item->has("points_balance")) {
+      f.points_balance = item->getValue<std::int64_t>("points_balance");
+    }
     if (!f.unmatched) {
       f.receipt_number = item->getValue<std::string>("receipt_number");
       f.kind = item->getValue<std::string>("kind");

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +35,7 @@ struct ReceiptFixture {
   std::vector<std::string> coupons;
   std::string card;     // printed card number, "" when none
   std::string loyalty;  // printed loyalty (member) number, "" when none
+  std::optional<std::int64_t> points_earned, points_balance;  // printed loyalty points
   bool unmatched = false;
   bool no_cut = false;
 };

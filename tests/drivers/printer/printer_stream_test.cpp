@@ -108,6 +108,8 @@ void CheckTransactions(const std::vector<store::Transaction>& records) {
     CHECK(txn.customer_phone == f.phone);
     CHECK(txn.coupon_codes == f.coupons);
     CHECK(txn.loyalty_number == f.loyalty);
+    CHECK(txn.loyalty_points_earned == f.points_earned);
+    CHECK(txn.loyalty_balance == f.points_balance);
   }
 }
 

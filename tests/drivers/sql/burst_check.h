@@ -1,5 +1,5 @@
 // Checks shared by the burst tests: the store holds each burst sale exactly
-// once, with the right total and phone.
+// once, with the right total and phone, and each reward of points once.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -33,6 +33,18 @@ inline void CheckEachSaleOnce(store::Store& store, int expected) {
   CHECK(wrong_type == 0);
   CHECK(wrong_total == 0);
   CHECK(with_phone >= expected / 3);
+
+  // One loyalty.accrued per sale of the customer, with its points.
+  const auto accruals = OutboxAccruals(store);
+  CHECK(accruals.size() == static_cast<size_t>(with_phone));
+  std::set<std::string> accrued_sales;
+  int wrong_points = 0;
+  for (const auto& accrual : accruals) {
+    accrued_sales.insert(accrual.transaction_pos_id);
+    wrong_points += accrual.points != OsposBurst::PointsFor(std::stoll(accrual.transaction_pos_id));
+  }
+  CHECK(accrued_sales.size() == accruals.size());
+  CHECK(wrong_points == 0);
 }
 
 }  // namespace tillbridge::drivers::testing

@@ -64,6 +64,11 @@ Status OsposBurst::Run() {
         "'', '', 1, 1 + s.sale_id % 3, 1.00, 2.25, 0, 0, 1, 0 FROM ospos_sales s "
         "WHERE s.sale_id >= LAST_INSERT_ID() AND s.comment = '" +
             tag + "'",
+        // Before the payments, whose auto-increment id moves LAST_INSERT_ID().
+        "INSERT INTO ospos_sales_reward_points (sale_id, earned, used) SELECT s.sale_id, "
+        "1 + s.sale_id % 3, 0 FROM ospos_sales s WHERE s.sale_id >= LAST_INSERT_ID() AND "
+        "s.customer_id IS NOT NULL AND s.comment = '" +
+            tag + "'",
         "INSERT INTO ospos_sales_payments (sale_id, payment_type, payment_amount, cash_refund, "
         "cash_adjustment, employee_id) SELECT s.sale_id, 'Cash', (1 + s.sale_id % 3) * 2.25, 0, 0, "
         "1 FROM ospos_sales s WHERE s.sale_id >= LAST_INSERT_ID() AND s.comment = '" +

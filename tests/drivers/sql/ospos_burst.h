@@ -1,5 +1,6 @@
 // Rings up many completed OSPOS sales with real SQL, the way OSPOS writes
-// them (a sales row, its line and its cash payment), in multi-sale
+// them (a sales row, its line, its cash payment and, for the customer's
+// sales, its reward points), in multi-sale
 // transactions. Survives the server going away: it reconnects and uses the
 // transaction's tag (sales.comment = 'burst-<n>') to tell whether the commit
 // it lost sight of happened, so the database ends with exactly `count` sales.
@@ -29,6 +30,8 @@ class OsposBurst {
 
   // The total (minor units) that sale `sale_id` of a burst has.
   static std::int64_t TotalFor(std::int64_t sale_id) { return (1 + sale_id % 3) * 225; }
+  // The reward points that sale `sale_id` earns when it has the customer.
+  static std::int64_t PointsFor(std::int64_t sale_id) { return 1 + sale_id % 3; }
 
  private:
   std::string database_;

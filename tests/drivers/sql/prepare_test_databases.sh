@@ -78,7 +78,7 @@ prepare_dump() {
   echo "prepare: $name dumped to $OUT/$name.sql"
 }
 
-prepare_dump ospos_fixture "$FIXTURE" 8 load_fixture
+prepare_dump ospos_fixture "$FIXTURE" 9 load_fixture
 if [ -x "$UPSTREAM/load.sh" ]; then
   prepare_dump ospos_schema "$UPSTREAM" 38 load_upstream
 else

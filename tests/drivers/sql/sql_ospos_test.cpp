@@ -267,6 +267,45 @@ TEST_CASE("OSPOS: a sale with a customer reaches the outbox within a second") {
   CHECK(sale->payments[0] == std::pair<std::string, std::int64_t>{"Credit Card", 640});
 }
 
+TEST_CASE("OSPOS: reward points of a sale are sent once as loyalty.accrued") {
+  OsposFixture f("loyalty");
+  REQUIRE(f.db->RunFile(FixtureFile("samples.sql")).ok());
+  CHECK(f.Poll() == 2);
+  CHECK(testing::OutboxAccruals(*f.store).empty());  // the samples earn no points
+  // Reward points on: the samples' customer (person 2) in a 10 % package buys
+  // two teas for 12.80 and earns 1.28 points, of which OSPOS keeps the whole
+  // point; a sale without a customer earns nothing.
+  f.Sql("UPDATE ospos_customers SET package_id = 2, points = 40 WHERE person_id = 2");
+  for (const char* sql :
+       {"START TRANSACTION",
+        "INSERT INTO ospos_sales (sale_time, customer_id, employee_id, comment, sale_status, "
+        "sale_type) VALUES ('2025-06-10 11:05:00', 2, 1, '', 0, 0)",
+        "SET @sale := LAST_INSERT_ID()",
+        "INSERT INTO ospos_sales_items (sale_id, item_id, description, serialnumber, line, "
+        "quantity_purchased, item_cost_price, item_unit_price, discount, discount_type, "
+        "item_location, print_option) VALUES (@sale, 1, '', '', 1, 2, 3.10, 6.40, 0, 0, 1, 0)",
+        "INSERT INTO ospos_sales_payments (sale_id, payment_type, payment_amount, cash_refund, "
+        "cash_adjustment, employee_id) VALUES (@sale, 'Cash', 12.80, 0, 0, 1)",
+        "INSERT INTO ospos_sales_reward_points (sale_id, earned, used) VALUES (@sale, 1.28, 0)",
+        "UPDATE ospos_customers SET points = points + 1 WHERE person_id = 2", "COMMIT",
+        "INSERT INTO ospos_sales (sale_time, customer_id, employee_id, comment, sale_status, "
+        "sale_type) VALUES ('2025-06-10 11:07:00', NULL, 1, '', 0, 0)"}) {
+    f.Sql(sql);
+  }
+  CHECK(f.Poll() == 2);
+  auto accruals = testing::OutboxAccruals(*f.store);
+  REQUIRE(accruals.size() == 1);
+  CHECK(accruals[0].transaction_pos_id == "4");
+  CHECK(accruals[0].phone == "+442079460321");
+  CHECK(accruals[0].points == 1);
+  CHECK(accruals[0].balance == std::optional<std::int64_t>(41));
+
+  // Deleting the sale later is a void: no second loyalty.accrued.
+  f.Sql("UPDATE ospos_sales SET sale_status = 2 WHERE sale_id = 4");
+  CHECK(f.Poll() == 1);
+  CHECK(testing::OutboxAccruals(*f.store).size() == 1);
+}
+
 TEST_CASE("OSPOS doctor: passes on the schema, names missing columns and writable users") {
   OsposFixture f("doctor");
   const auto check_named = [](const SqlSourceReport& report, const std::string& name) {

@@ -134,6 +134,26 @@ std::vector<SeenEvent> OutboxEvents(store::Store& store) {
   return events;
 }
 
+std::vector<SeenAccrual> OutboxAccruals(store::Store& store) {
+  std::vector<SeenAccrual> accruals;
+  auto due = store.outbox().Due(1'000'000, 1ULL << 40);
+  if (!due.ok()) return accruals;
+  Poco::JSON::Parser parser;
+  for (const auto& row : *due) {
+    if (row.type != "loyalty.accrued") continue;
+    auto root = parser.parse(row.payload_json).extract<Poco::JSON::Object::Ptr>();
+    parser.reset();
+    auto payload = root->getObject("payload");
+    SeenAccrual accrual;
+    accrual.transaction_pos_id = payload->getValue<std::string>("transaction_pos_id");
+    accrual.phone = payload->getValue<std::string>("phone");
+    accrual.points = payload->getValue<std::int64_t>("points");
+    if (!payload->isNull("balance")) accrual.balance = payload->getValue<std::int64_t>("balance");
+    accruals.push_back(std::move(accrual));
+  }
+  return accruals;
+}
+
 std::unique_ptr<store::Store> OpenStore(const std::string& path, const Clock* clock) {
   store::StoreOptions options;
   options.path = path;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,16 @@ struct SeenEvent {
 std::vector<SeenEvent> OutboxEvents(store::Store& store);
 // How many events of `type` the outbox holds.
 int OutboxCount(store::Store& store, const std::string& type);
+
+// A loyalty.accrued event in the outbox.
+struct SeenAccrual {
+  std::string transaction_pos_id;
+  std::string phone;
+  std::int64_t points = 0;
+  std::optional<std::int64_t> balance;
+};
+// Every loyalty.accrued event in the outbox, oldest first.
+std::vector<SeenAccrual> OutboxAccruals(store::Store& store);
 
 // Opens a store in `path` with a fixed store id.
 std::unique_ptr<store::Store> OpenStore(const std::string& path, const Clock* clock = nullptr);

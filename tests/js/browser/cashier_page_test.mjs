@@ -1,7 +1,8 @@
 // Drives the cashier page in Debian's headless Chromium against a real
 // ApiServer (api_test_server): sign in by launch link, capture an opt-in on
 // the number pad, see the state, try an invalid number and see the error,
-// check coupons synced from the cloud.
+// check coupons synced from the cloud, and read a customer's profile (known,
+// new, and with stale cloud data) off the page.
 // Usage: node cashier_page_test.mjs PATH/TO/api_test_server
 // Leaves screenshots in $TILLBRIDGE_BINARY_DIR/artifacts/.
 import assert from "node:assert/strict";
@@ -64,9 +65,10 @@ function ledgerRows(server) {
 }
 
 // Stores a coupon in the agent as the change feed would (valid from
-// `fromS` to `untilS` seconds from now) and waits for the server's answer.
-async function addCoupon(server, code, fromS, untilS) {
-  server.child.stdin.write(`coupon ${code} ${fromS} ${untilS}\n`);
+// `fromS` to `untilS` seconds from now, issued to `phone` when given) and
+// waits for the server's answer.
+async function addCoupon(server, code, fromS, untilS, phone = "", upc = "") {
+  server.child.stdin.write(`coupon ${code} ${fromS} ${untilS} ${phone || "-"} ${upc}\n`);
   const deadline = Date.now() + 5000;
   while (server.info.COUPON !== code) {
     if (server.info.ERROR) throw new Error("test server: " + server.info.ERROR);
@@ -74,6 +76,33 @@ async function addCoupon(server, code, fromS, untilS) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+// Sends one cloud-data command to the test server (see api_test_server.cpp)
+// and waits until it has been applied.
+async function cloudData(server, line) {
+  server.child.stdin.write(line + "\n");
+  const deadline = Date.now() + 5000;
+  while (server.info.DONE !== line) {
+    if (server.info.ERROR) throw new Error("test server: " + server.info.ERROR);
+    if (Date.now() > deadline) throw new Error("test server did not apply: " + line);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function screenshot(page, name) {
+  const file = path.join(artifacts, name);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log("# screenshot " + file);
+}
+
+async function lookUpProfile(page, digits) {
+  await typeOnKeypad(page, digits);
+  await page.click("#lookup");
+  await page.waitForSelector("#profile:not([hidden])");
+  await page.waitForFunction(() => !document.getElementById("lookup").disabled);
+}
+
+const texts = (page, selector) => page.locator(selector).allTextContents();
 
 async function typeOnKeypad(page, digits) {
   await page.click("#clear");
@@ -88,6 +117,9 @@ const context = await chromium.launchPersistentContext(profile, {
   headless: true,
   args: CHROMIUM_FLAGS,
   viewport: { width: 1180, height: 900 },
+  // Fixed so the money and times the test reads are the same on every machine.
+  locale: "en-US",
+  timezoneId: "UTC",
 });
 let failed = false;
 try {
@@ -228,6 +260,133 @@ try {
     await page.fill("#coupon-code", "TBC0FFEE01");
     await page.click("#coupon-check");
     await page.waitForFunction(() => document.getElementById("coupon-title").textContent.includes("already been used"));
+  });
+
+  await step("a coupon is scanned from the customer's phone: a QR link, a UPC, a misread UPC", async () => {
+    await addCoupon(server, "TBQRSCAN01", -60, 86400, "", "512345678900");
+    // A barcode scanner types like a keyboard and ends with Enter.
+    const scan = async (text) => {
+      await page.fill("#coupon-code", "");
+      await page.focus("#coupon-code");
+      await page.keyboard.type(text);
+      await page.keyboard.press("Enter");
+    };
+    await scan("https://sms.example/c/TBQRSCAN01");
+    await page.waitForFunction(() => document.getElementById("coupon-title").textContent.startsWith("TBQRSCAN01 is valid"));
+    await scan("512345678900");
+    await page.waitForFunction(() => document.getElementById("coupon-title").textContent.startsWith("TBQRSCAN01 is valid"));
+    const lines = await page.locator("#coupon-lines li").allTextContents();
+    assert.ok(lines.includes("UPC 0512345678900"), lines.join(" | "));
+    // the field is selected again, so the next scan replaces this one
+    assert.equal(await page.evaluate(() => document.activeElement.id), "coupon-code");
+    await scan("512345678907");
+    await page.waitForSelector("#coupon-result.error:not([hidden])");
+    const title = await page.textContent("#coupon-title");
+    assert.ok(title.includes("check digit is 0, the scan ends in 7"), title);
+    await page.screenshot({ path: path.join(artifacts, "cashier-page-coupon-scan.png"), fullPage: true });
+    // a sale that carries the UPC uses the coupon up
+    const sale = await api(server, "POST", "/v1/transactions", {
+      pos_id: "R-78", kind: "sale", occurred_at: new Date().toISOString(), currency: "USD",
+      total_minor: 900, coupon_codes: ["512345678900"],
+    });
+    assert.equal(sale.status, 201, JSON.stringify(sale.data));
+    await scan("512345678900");
+    await page.waitForFunction(() => document.getElementById("coupon-title").textContent.includes("already been used"));
+  });
+
+  await step("a known customer's profile shows loyalty, VIP, visits, value, texts and valid coupons", async () => {
+    const phone = "+13105550142";
+    for (const [posId, total] of [["R-201", 4250], ["R-202", 6900], ["R-203", 1600]]) {
+      const sale = await api(server, "POST", "/v1/transactions", {
+        pos_id: posId, kind: "sale", occurred_at: "2026-11-30T15:30:00Z", currency: "USD",
+        total_minor: total, phone: "3105550142",
+      });
+      assert.equal(sale.status, 201, JSON.stringify(sale.data));
+    }
+    for (const purpose of ["transactional", "marketing"]) {
+      const consent = await api(server, "POST", "/v1/consents", {
+        phone: "3105550142", purpose, granted: true, method: "cashier_entry", cashier_id: "c-9",
+        disclosure_version: "1",
+      });
+      assert.equal(consent.status, 201, JSON.stringify(consent.data));
+    }
+    await cloudData(server, `loyalty ${phone} 1250 gold`);
+    await cloudData(server, `segments ${phone} vip coffee_lovers`);
+    await cloudData(server, `engagement ${phone} message_sent 2880 Spring Sale`);
+    await cloudData(server, `engagement ${phone} click 2870 Spring Sale`);
+    await cloudData(server, `engagement ${phone} redemption 1440 Welcome Back`);
+    await cloudData(server, `engagement ${phone} message_sent 60 Holiday Preview`);
+    await addCoupon(server, "TBSPRING25", -60, 7 * 86400, phone);
+    await addCoupon(server, "TBWINTER10", -14 * 86400, -86400, phone);
+
+    // Before the first pull the page says so rather than implying fresh data.
+    await lookUpProfile(page, "3105550142");
+    await page.waitForSelector("#profile-known:not([hidden])");
+    assert.equal(await page.textContent("#profile-freshness"), "Cloud data: never synced");
+
+    await cloudData(server, "lastpull 180");
+    await lookUpProfile(page, "3105550142");
+    await page.waitForFunction(() => document.getElementById("profile-freshness").textContent.startsWith("Cloud data from"));
+    assert.equal(await page.textContent("#profile-title"), "+1 (310) 555-0142");
+    assert.equal(await page.textContent("#profile-freshness"), "Cloud data from 3 min ago");
+    assert.equal(await page.textContent("#profile-points"), "1,250");
+    assert.equal(await page.textContent("#profile-tier"), "gold");
+    assert.equal(await page.textContent("#profile-visits"), "3");
+    assert.equal(await page.textContent("#profile-value"), "$127.50");
+    assert.deepEqual(await texts(page, "#profile-segments li"), ["VIP", "coffee lovers"]);
+    const consent = await texts(page, "#profile-consent .consent-state");
+    assert.deepEqual(consent, ["Receipts: opted in", "Offers: opted in"]);
+    const consentDetail = await texts(page, "#profile-consent .detail");
+    assert.ok(consentDetail.every((line) => line.startsWith("since ") && line.endsWith("cashier entry")),
+              consentDetail.join(" | "));
+    assert.equal(await page.textContent("#profile-engagement-counts"),
+                 "Texts received: 2 · Clicks: 1 · Coupons redeemed: 1");
+    assert.deepEqual(await texts(page, "#profile-engagement .campaign"),
+                     ["Holiday Preview", "Welcome Back", "Spring Sale", "Spring Sale"]);
+    assert.deepEqual(await texts(page, "#profile-engagement .engagement-kind"),
+                     ["Text received", "Coupon redeemed", "Link clicked", "Text received"]);
+    assert.deepEqual(await texts(page, "#profile-coupons .coupon-code"), ["TBSPRING25"]);
+    assert.ok(!(await page.textContent("#profile")).includes("TBWINTER10"), "the expired coupon is not offered");
+    const shopping = await texts(page, "#profile-shopping li");
+    assert.ok(shopping.includes("Last purchase: 11/30/2026, 3:30:00 PM"), shopping.join(" | "));
+    assert.ok(shopping.includes("Preferred store: store-7"), shopping.join(" | "));
+    assert.ok(shopping.includes("Average order: $42.50"), shopping.join(" | "));
+    const factSize = await page.evaluate(() => parseFloat(getComputedStyle(document.getElementById("profile-points")).fontSize));
+    assert.ok(factSize >= 36, "the key facts are large: " + factSize + "px");
+    await screenshot(page, "cashier-page-profile.png");
+  });
+
+  await step("a number the store has never seen is a new customer, offered opt-in capture", async () => {
+    await lookUpProfile(page, "6465550177");
+    assert.equal(await page.textContent("#profile-title"), "New customer");
+    assert.ok(await page.isVisible("#profile-new"));
+    assert.ok(await page.isHidden("#profile-known"));
+    assert.ok(await page.isHidden("#profile-error"));
+    assert.ok(await page.isVisible("#record"), "the opt-in capture stays on the page");
+    assert.equal(await page.getAttribute("#result", "class"), "message ok");
+    await screenshot(page, "cashier-page-new-customer.png");
+
+    await page.fill("#cashier", "c-42");
+    await page.click("#record");
+    await page.waitForFunction(() => document.getElementById("profile-title").textContent === "+1 (646) 555-0177");
+    assert.deepEqual(await texts(page, "#profile-consent .consent-state"),
+                     ["Receipts: opted in", "Offers: not asked yet"]);
+    assert.deepEqual(await texts(page, "#profile-coupons li"), ["No coupons valid now"]);
+  });
+
+  await step("with the last pull long ago the profile says the agent is offline, from its own store", async () => {
+    await cloudData(server, "lastpull 7200");
+    await lookUpProfile(page, "3105550142");
+    await page.waitForFunction(() => document.getElementById("profile-freshness").textContent.startsWith("Offline"));
+    const freshness = await page.textContent("#profile-freshness");
+    assert.match(freshness, /^Offline — cloud data as of \d+\/\d+\/\d{4}, .* \(2 h ago\)$/);
+    assert.equal(await page.getAttribute("#profile-freshness", "class"), "freshness stale");
+    assert.equal(await page.textContent("#profile-points"), "1,250");
+    assert.deepEqual(await texts(page, "#profile-coupons .coupon-code"), ["TBSPRING25"]);
+    await screenshot(page, "cashier-page-offline.png");
+
+    await page.click("#clear");
+    assert.ok(await page.isHidden("#profile"), "Clear hides the last customer's profile");
   });
 
   await step("a used launch link does not sign in again", async () => {

@@ -48,7 +48,7 @@ function pattern(width, height) {
 // Corner Market: the US layout (CP437), with styles, a table, barcodes and
 // a QR code, a customer phone, a coupon and a card number printed in full.
 function cornerMarket({ number, items, taxRate = 825, kind = 'sale', phone, coupon, card, member,
-                        codepage = 'cp437', cut = 'full', image, imageMode = 'raster' }) {
+                        points, codepage = 'cp437', cut = 'full', image, imageMode = 'raster' }) {
   const e = encoder({ imageMode });
   const subtotal = items.reduce((sum, [, qty, price]) => sum + qty * price, 0);
   const tax = Math.round((subtotal * taxRate) / 10000);
@@ -77,6 +77,7 @@ function cornerMarket({ number, items, taxRate = 825, kind = 'sale', phone, coup
   }
   if (phone) e.line(`Customer phone: ${phone}`);
   if (member) e.line(`Member: ${member}`);
+  if (points) e.line(`Points earned: ${points.earned}`).line(`Points balance: ${points.balance}`);
   if (coupon) e.underline(true).line(`Coupon: ${coupon}`).underline(false);
   e.italic(true).line('Thank you - Merci - Danke').italic(false);
   e.align('center').barcode(String(number).padStart(12, '0'), 'ean13', 50)
@@ -90,6 +91,7 @@ function cornerMarket({ number, items, taxRate = 825, kind = 'sale', phone, coup
       kind, total_minor: total, tax_minor: tax, subtotal_minor: subtotal, lines: items.length,
       phone: phone ? '+14155550134' : '', coupons: coupon ? [coupon] : [], card: card || '',
       loyalty: member || '',
+      ...(points ? { points_earned: points.earned, points_balance: Number(points.balance.replace(',', '')) } : {}),
     },
   };
 }
@@ -119,7 +121,8 @@ function bistro({ number, items, codepage = 'cp858' }) {
 const groceries = [['Apples 1kg', 2, 349], ['Oat milk', 1, 279], ['Crème fraîche', 3, 189]];
 
 let r = cornerMarket({ number: 100101, items: groceries, phone: '(415) 555-0134', coupon: 'SAVE10',
-                       card: '4111 1111 1111 1111', member: 'M-20417' });
+                       card: '4111 1111 1111 1111', member: 'M-20417',
+                       points: { earned: 16, balance: '1,216' } });
 save('01-corner-sale-cp437', r.bytes, r.expect);
 r = cornerMarket({ number: 100102, items: [['Coffee beans', 1, 1299]], codepage: 'cp850', cut: 'partial',
                    card: '5500-0000-0000-0004' });

@@ -124,6 +124,19 @@ CREATE TABLE ospos_sales_payments (
   CONSTRAINT ospos_sales_payments_sale FOREIGN KEY (sale_id) REFERENCES ospos_sales (sale_id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8;
 
+-- Reward points of a completed sale (OSPOS writes a row when
+-- customer_reward_enable is on and the customer has a package): earned =
+-- paid total x the package's points_percent / 100, used = paid with the
+-- 'Reward Points' tender. The customer's balance is ospos_customers.points.
+CREATE TABLE ospos_sales_reward_points (
+  id      INT(11) NOT NULL AUTO_INCREMENT,
+  sale_id INT(11) NOT NULL,
+  earned  FLOAT   NOT NULL,
+  used    FLOAT   NOT NULL,
+  PRIMARY KEY (id),
+  KEY sale_id (sale_id)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8;
+
 -- Tax totals of a completed sale, one row per tax. tax_type 1: added on top
 -- of the prices; 0: included in them (VAT).
 CREATE TABLE ospos_sales_taxes (
