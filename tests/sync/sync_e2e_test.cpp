@@ -679,3 +679,47 @@ TEST_CASE("a coupon's UPC comes down with it, validates offline and redeems by s
   CHECK(held.json.Text("type") == "coupon.redeemed");
   CHECK(held.body.find("\"code\":\"" + code + "\"") != std::string::npos);
 }
+
+TEST_CASE("points a POS gives for a sale reach the cloud once and come back as the balance") {
+  testing::TempDir dir;
+  auto cloud = StartCloud(dir.path().string());
+  auto store = OpenStore(dir.File("a.db"));
+  OptIn(*store, kPhone, true);
+  auto sale = testing::MakeSales(1, 1, 1, store->clock().NowMillis());
+  sale[0].customer_phone = kPhone;
+  sale[0].loyalty_points_earned = 16;
+  sale[0].loyalty_balance = 616;
+  REQUIRE(sale[0].total_minor >= 100);  // the cloud's own rule would add points for it
+  REQUIRE(store->transactions().Ingest("sim", sale, "1").ok());
+  // The POS reads the same sale again (a restart, a look-back window).
+  REQUIRE(store->transactions().Ingest("sim", sale, "1").ok());
+  auto service = StartSync(*store, cloud->SyncOptionsFor());
+  REQUIRE(Drained(*store));
+
+  // The balance the POS reported is the customer's balance at the counter,
+  // not the POS's plus the cloud's own points for the same sale.
+  REQUIRE(testing::WaitUntilTrue(
+      [&] {
+        auto profile = store->customers().Find(kPhone);
+        return profile.ok() && profile->has_value() &&
+               (*profile)->loyalty_points == std::optional<std::int64_t>(616);
+      },
+      10s));
+  CHECK(store->customers().Find(kPhone).value()->loyalty_tier ==
+        std::optional<std::string>("gold"));
+
+  const std::string accrued_id =
+      store::MakeEventId("store-1", "sim", sale[0].pos_id, "loyalty.accrued", 1);
+  auto held = cloud->Admin("GET", "/admin/events/" + accrued_id);
+  REQUIRE_MESSAGE(held.status == 200, held.body);
+  CHECK(held.json.Text("type") == "loyalty.accrued");
+  CHECK(held.json.Int("seen_count") == 1);
+  CHECK(cloud->Stats().Int("effects_repeated") == 0);
+  // The customer, opted in to marketing, is told about the new tier once.
+  int tier_texts = 0;
+  for (const auto& message :
+       cloud->Admin("GET", "/admin/messages?phone=%2B14155550134").json.Array("messages")) {
+    if (message.Text("kind") == "tier_upgrade") ++tier_texts;
+  }
+  CHECK(tier_texts == 1);
+}
