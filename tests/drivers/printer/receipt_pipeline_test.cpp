@@ -115,8 +115,10 @@ TEST_CASE("pipeline: receipts without a cut, decoded late, still split where the
 TEST_CASE("pipeline: a full queue pauses decoding; nothing is lost, the journal keeps it") {
   testing::TempDir dir;
   Rig rig(dir, 2);
-  rig.pipeline->Start();
+  // journaled before decoding starts, so one round decodes all three and
+  // fills the queue past its cap of two
   for (int i = 1; i <= 3; ++i) rig.pipeline->OnPosBytes(Receipt(300 + i));
+  rig.pipeline->Start();
   REQUIRE(rig.TakeAtLeast(3).transactions.size() == 3);
   // the store takes nothing: what comes next waits in the journal
   for (int i = 4; i <= 7; ++i) rig.pipeline->OnPosBytes(Receipt(300 + i));
