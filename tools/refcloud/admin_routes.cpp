@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <sstream>
 
+#include "common/phone.h"
+#include "tools/refcloud/chain_report.h"
 #include "tools/refcloud/routes.h"
 
 namespace tillbridge::refcloud {
@@ -150,6 +153,8 @@ Reply Stats(RouteContext& context) {
   out->set("effects", stats->effects);
   out->set("effects_repeated", stats->effects_repeated);
   out->set("messages", stats->messages);
+  out->set("messages_refused", stats->messages_refused);
+  out->set("follow_ups_pending", stats->follow_ups_pending);
   out->set("changes", stats->changes);
   out->set("hook_distinct", stats->hook_distinct);
   out->set("hook_received", stats->hook_received);
@@ -261,22 +266,144 @@ Reply Messages(RouteContext& context, const Request& request) {
   const auto after = QueryInt(request, "after", 0);
   const auto limit =
       static_cast<size_t>(std::clamp<std::int64_t>(QueryInt(request, "limit", 1000), 1, 100'000));
-  auto messages = context.db.Messages(after, limit, QueryText(request, "phone"));
+  auto messages =
+      context.db.Messages(after, limit, QueryText(request, "phone"), QueryText(request, "status"));
   if (!messages.ok()) return ErrorReply(500, "internal", messages.status().message());
   Array::Ptr list = new Array();
   for (const auto& message : *messages) {
     Object::Ptr entry = NewObject();
     entry->set("seq", message.seq);
+    entry->set("message_id", "msg_" + std::to_string(message.seq));
     entry->set("phone", message.phone);
     entry->set("kind", message.kind);
     entry->set("body", message.body);
     entry->set("cause", message.cause);
     entry->set("created_at", FormatRfc3339(message.created_at));
+    entry->set("status", message.status);
+    if (!message.reason.empty()) entry->set("reason", message.reason);
+    entry->set("campaign", message.campaign);
+    entry->set("rule", message.rule);
+    entry->set("purpose", message.purpose);
+    entry->set("attributable", message.attributable);
+    entry->set("number", message.number);
+    entry->set("number_type", message.number_type);
+    entry->set("store_id", message.store_id);
+    entry->set("coupon_code", message.coupon_code);
     list->add(entry);
   }
   Object::Ptr out = NewObject();
   out->set("messages", list);
   return JsonReply(200, out);
+}
+
+Reply FollowUps(RouteContext& context, const Request& request) {
+  auto follow_ups = context.db.FollowUps(
+      QueryInt(request, "after", 0),
+      static_cast<size_t>(std::clamp<std::int64_t>(QueryInt(request, "limit", 1000), 1, 100'000)));
+  if (!follow_ups.ok()) return ErrorReply(500, "internal", follow_ups.status().message());
+  Array::Ptr list = new Array();
+  for (const FollowUp& f : *follow_ups) {
+    Object::Ptr entry = NewObject();
+    entry->set("seq", f.seq);
+    entry->set("rule", f.rule);
+    entry->set("sale", f.sale_key);
+    entry->set("cause", f.cause);
+    entry->set("phone", f.phone);
+    entry->set("store_id", f.store_id);
+    entry->set("due_at", FormatRfc3339(f.due_at));
+    entry->set("status", f.status);
+    entry->set("reason", f.reason);
+    list->add(entry);
+  }
+  Object::Ptr out = NewObject();
+  out->set("follow_ups", list);
+  return JsonReply(200, out);
+}
+
+Reply RawJsonReply(int status, std::string body) { return {status, std::move(body), {}}; }
+
+Reply PutRules(RouteContext& context, const Request& request) {
+  auto parsed = ParseRuleSet(request.body);
+  if (!parsed.ok()) return ErrorReply(400, "invalid_rules", parsed.status().message());
+  const size_t rules = parsed->rules.size();
+  const size_t numbers = parsed->numbers.size();
+  context.rules.SetRuleSet(std::move(parsed).value());
+  context.log("rules replaced: " + std::to_string(rules) + " rules, " + std::to_string(numbers) +
+              " numbers");
+  return RawJsonReply(200, RuleSetJson(*context.rules.rule_set()));
+}
+
+Reply Numbers(RouteContext& context) {
+  const auto rules = context.rules.rule_set();
+  Array::Ptr list = new Array();
+  for (const SendingNumber& number : rules->numbers) {
+    Object::Ptr entry = NewObject();
+    entry->set("number", number.number);
+    entry->set("type", number.type);
+    Array::Ptr purposes = new Array();
+    for (const auto& purpose : number.registered_for) purposes->add(purpose);
+    entry->set("registered_for", purposes);
+    list->add(entry);
+  }
+  Object::Ptr out = NewObject();
+  out->set("numbers", list);
+  return JsonReply(200, out);
+}
+
+Reply RunDue(RouteContext& context, const Request& request) {
+  UnixMillis now = context.clock.NowMillis();
+  if (!request.body.empty()) {
+    auto body = Body(request);
+    if (!body.ok()) return ErrorReply(400, "invalid_request", body.status().message());
+    const std::string text = Text(*body, "now");
+    if (!text.empty()) {
+      auto parsed = ParseRfc3339(text);
+      if (!parsed.ok()) {
+        return ErrorReply(400, "invalid_field", "now must be an RFC 3339 time, got '" + text + "'");
+      }
+      now = *parsed;
+    }
+  }
+  auto result = RunDueAt(context, now);
+  if (!result.ok()) return ErrorReply(500, "internal", result.status().message());
+  Object::Ptr out = NewObject();
+  out->set("now", FormatRfc3339(now));
+  out->set("sent", result->sent);
+  out->set("cancelled", result->cancelled);
+  out->set("refused", result->refused);
+  return JsonReply(200, out);
+}
+
+Result<UnixMillis> ParseDay(const std::string& name, const std::string& text) {
+  auto parsed = text.size() == 10 ? ParseRfc3339(text + "T00:00:00.000Z")
+                                  : Result<UnixMillis>(Status::InvalidArgument("bad"));
+  if (!parsed.ok()) {
+    return Status::InvalidArgument(name + " must be a date YYYY-MM-DD, got '" + text + "'");
+  }
+  return parsed;
+}
+
+Reply Report(RouteContext& context, const Request& request) {
+  ChainReportQuery query;
+  auto from = ParseDay("from", QueryText(request, "from"));
+  if (!from.ok()) return ErrorReply(400, "invalid_field", from.status().message());
+  auto to = ParseDay("to", QueryText(request, "to"));
+  if (!to.ok()) return ErrorReply(400, "invalid_field", to.status().message());
+  query.from = *from;
+  query.to = *to + 86'400'000;  // `to` is the last day included
+  if (query.to <= query.from) return ErrorReply(400, "invalid_field", "to is before from");
+  const std::string cost = QueryText(request, "cost_per_message");
+  if (!cost.empty()) {
+    auto micros = ParseCostMicros(cost);
+    if (!micros.ok()) return ErrorReply(400, "invalid_field", micros.status().message());
+    query.cost_per_message_micros = *micros;
+  }
+  auto events = context.db.EventsOfTypes(
+      {"transaction.completed", "transaction.refunded", "transaction.voided", "coupon.redeemed"});
+  if (!events.ok()) return ErrorReply(500, "internal", events.status().message());
+  auto messages = context.db.Messages(0, SIZE_MAX / 2, "");
+  if (!messages.ok()) return ErrorReply(500, "internal", messages.status().message());
+  return RawJsonReply(200, ChainReportJson(BuildChainReport(query, *events, *messages)));
 }
 
 Reply ListChanges(RouteContext& context, const Request& request) {
@@ -335,6 +462,23 @@ Reply Agents(RouteContext& context) {
 
 }  // namespace
 
+Result<CloudRules::DueResult> RunDueAt(RouteContext& context, UnixMillis now) {
+  std::vector<std::string> log;
+  CloudRules::DueResult result;
+  Status written = context.db.WriteAt(now, [&](CloudTxn& txn) -> Status {
+    auto done = context.rules.RunDue(txn, &log);
+    if (!done.ok()) return done.status();
+    result = *done;
+    return Status::Ok();
+  });
+  if (!written.ok()) {
+    context.log("run-due failed: " + MaskPhonesInText(written.message()));
+    return written;
+  }
+  for (const auto& line : log) context.log(line);
+  return result;
+}
+
 Reply HandleAdmin(RouteContext& context, const Request& request) {
   if (!BearerMatches(request.Header("authorization"), context.options.admin_token)) {
     return ErrorReply(401, "unauthorized", "admin endpoints need the admin token");
@@ -347,6 +491,13 @@ Reply HandleAdmin(RouteContext& context, const Request& request) {
   if (get && path.rfind("/admin/events/", 0) == 0) return FindEvent(context, path.substr(14));
   if (get && path == "/admin/hooks") return ListEvents(context, request, true);
   if (get && path == "/admin/messages") return Messages(context, request);
+  if (get && path == "/admin/follow-ups") return FollowUps(context, request);
+  if (get && path == "/admin/rules")
+    return RawJsonReply(200, RuleSetJson(*context.rules.rule_set()));
+  if (request.method == "PUT" && path == "/admin/rules") return PutRules(context, request);
+  if (get && path == "/admin/numbers") return Numbers(context);
+  if (post && path == "/admin/run-due") return RunDue(context, request);
+  if (get && path == "/admin/report") return Report(context, request);
   if (get && path == "/admin/changes") return ListChanges(context, request);
   if (post && path == "/admin/changes") return AddChange(context, request);
   if (get && path.rfind("/admin/contacts/", 0) == 0) return FindContact(context, path.substr(16));

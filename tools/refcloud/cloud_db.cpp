@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 
@@ -116,6 +117,14 @@ CREATE TABLE IF NOT EXISTS effects (
 CREATE TABLE IF NOT EXISTS messages (
   seq INTEGER PRIMARY KEY, phone TEXT NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL,
   cause TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS follow_ups (
+  seq INTEGER PRIMARY KEY, rule TEXT NOT NULL, sale_key TEXT NOT NULL, cause TEXT NOT NULL,
+  phone TEXT NOT NULL, store_id TEXT NOT NULL, due_at INTEGER NOT NULL,
+  consent_at_sale TEXT NOT NULL, item TEXT NOT NULL, sku TEXT NOT NULL, pos_id TEXT NOT NULL,
+  total TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL, created_at INTEGER NOT NULL,
+  done_at INTEGER NOT NULL, UNIQUE (rule, sale_key));
+CREATE INDEX IF NOT EXISTS follow_ups_due ON follow_ups (status, due_at);
+CREATE INDEX IF NOT EXISTS effects_event ON effects (event_id, kind);
 CREATE TABLE IF NOT EXISTS changes (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, phone TEXT NOT NULL,
   occurred_at INTEGER NOT NULL, data TEXT NOT NULL, origin_agent TEXT NOT NULL);
@@ -144,6 +153,117 @@ EventRecord ReadEvent(const Stmt& s) {
   event.first_received_at = s.Int(8);
   event.seen_count = s.Int(9);
   return event;
+}
+
+// Columns added after the first release of a table, for databases made
+// by an older refcloud (the demo keeps its file between runs).
+struct AddedColumn {
+  const char* table;
+  const char* name;
+  const char* declaration;
+};
+constexpr AddedColumn kAddedColumns[] = {
+    {"messages", "campaign", "TEXT NOT NULL DEFAULT ''"},
+    {"messages", "rule", "TEXT NOT NULL DEFAULT ''"},
+    {"messages", "purpose", "TEXT NOT NULL DEFAULT ''"},
+    {"messages", "number", "TEXT NOT NULL DEFAULT ''"},
+    {"messages", "number_type", "TEXT NOT NULL DEFAULT ''"},
+    {"messages", "store_id", "TEXT NOT NULL DEFAULT ''"},
+    {"messages", "coupon_code", "TEXT NOT NULL DEFAULT ''"},
+    {"messages", "attributable", "INTEGER NOT NULL DEFAULT 0"},
+    {"messages", "status", "TEXT NOT NULL DEFAULT 'sent'"},
+    {"messages", "reason", "TEXT NOT NULL DEFAULT ''"},
+    {"contacts", "last_purchase_at", "INTEGER NOT NULL DEFAULT 0"},
+    {"contacts", "sale_transactional", "TEXT NOT NULL DEFAULT 'none'"},
+    {"contacts", "sale_marketing", "TEXT NOT NULL DEFAULT 'none'"},
+};
+
+void AddMissingColumns(sqlite3* db) {
+  for (const AddedColumn& column : kAddedColumns) {
+    Stmt info(db, (std::string("PRAGMA table_info(") + column.table + ")").c_str());
+    bool present = false;
+    while (info.Step()) present = present || info.Text(1) == column.name;
+    if (!present) {
+      Exec(db, (std::string("ALTER TABLE ") + column.table + " ADD COLUMN " + column.name + " " +
+                column.declaration)
+                   .c_str());
+    }
+  }
+  Exec(db, "CREATE INDEX IF NOT EXISTS contacts_last_purchase ON contacts (last_purchase_at)");
+}
+
+constexpr const char* kMessageColumns =
+    "seq, phone, kind, body, cause, created_at, campaign, rule, purpose, number, number_type, "
+    "store_id, coupon_code, attributable, status, reason";
+
+MessageRecord ReadMessage(const Stmt& s) {
+  MessageRecord m;
+  m.seq = s.Int(0);
+  m.phone = s.Text(1);
+  m.kind = s.Text(2);
+  m.body = s.Text(3);
+  m.cause = s.Text(4);
+  m.created_at = s.Int(5);
+  m.campaign = s.Text(6);
+  m.rule = s.Text(7);
+  m.purpose = s.Text(8);
+  m.number = s.Text(9);
+  m.number_type = s.Text(10);
+  m.store_id = s.Text(11);
+  m.coupon_code = s.Text(12);
+  m.attributable = s.Int(13) != 0;
+  m.status = s.Text(14);
+  m.reason = s.Text(15);
+  return m;
+}
+
+constexpr const char* kFollowUpColumns =
+    "seq, rule, sale_key, cause, phone, store_id, due_at, consent_at_sale, item, sku, pos_id, "
+    "total, status, reason, created_at, done_at";
+
+FollowUp ReadFollowUp(const Stmt& s) {
+  FollowUp f;
+  f.seq = s.Int(0);
+  f.rule = s.Text(1);
+  f.sale_key = s.Text(2);
+  f.cause = s.Text(3);
+  f.phone = s.Text(4);
+  f.store_id = s.Text(5);
+  f.due_at = s.Int(6);
+  f.consent_at_sale = s.Text(7);
+  f.item = s.Text(8);
+  f.sku = s.Text(9);
+  f.pos_id = s.Text(10);
+  f.total = s.Text(11);
+  f.status = s.Text(12);
+  f.reason = s.Text(13);
+  f.created_at = s.Int(14);
+  f.done_at = s.Int(15);
+  return f;
+}
+
+constexpr const char* kContactColumns =
+    "phone, transactional, marketing, transactional_at, marketing_at, orders, "
+    "lifetime_value_minor, points, tier, segments, last_store, last_purchase_at, "
+    "sale_transactional, sale_marketing";
+
+Contact ReadContact(const Stmt& s) {
+  Contact c;
+  c.phone = s.Text(0);
+  c.transactional = s.Text(1);
+  c.marketing = s.Text(2);
+  c.transactional_at = s.Int(3);
+  c.marketing_at = s.Int(4);
+  c.orders = s.Int(5);
+  c.lifetime_value_minor = s.Int(6);
+  c.points = s.Int(7);
+  c.tier = s.Text(8);
+  c.segments_json = s.Text(9);
+  c.last_store = s.Text(10);
+  c.last_purchase_at = s.Int(11);
+  c.sale_transactional = s.Text(12);
+  c.sale_marketing = s.Text(13);
+  return c;
 }
 
 ChangeRecord ReadChange(const Stmt& s) {
@@ -176,25 +296,14 @@ class CloudDb::Txn final : public CloudTxn {
 
   Result<Contact> GetContact(const std::string& phone) override {
     return Guarded([&]() -> Result<Contact> {
-      Stmt& select =
-          Cached(get_contact_,
-                 "SELECT transactional, marketing, transactional_at, marketing_at, orders, "
-                 "lifetime_value_minor, points, tier, segments, last_store FROM contacts "
-                 "WHERE phone = ?1");
+      Stmt& select = Cached(
+          get_contact_,
+          (std::string("SELECT ") + kContactColumns + " FROM contacts WHERE phone = ?1").c_str());
       select.Bind(1, phone);
       Contact contact;
       contact.phone = phone;
       if (!select.Step()) return contact;
-      contact.transactional = select.Text(0);
-      contact.marketing = select.Text(1);
-      contact.transactional_at = select.Int(2);
-      contact.marketing_at = select.Int(3);
-      contact.orders = select.Int(4);
-      contact.lifetime_value_minor = select.Int(5);
-      contact.points = select.Int(6);
-      contact.tier = select.Text(7);
-      contact.segments_json = select.Text(8);
-      contact.last_store = select.Text(9);
+      contact = ReadContact(select);
       select.Reset();  // no read left open when the transaction commits
       return contact;
     });
@@ -203,26 +312,31 @@ class CloudDb::Txn final : public CloudTxn {
   Status PutContact(const Contact& c) override {
     return Guarded([&]() -> Status {
       Stmt& upsert =
-          Cached(put_contact_,
-                 "INSERT OR REPLACE INTO contacts (phone, transactional, marketing, "
-                 "transactional_at, marketing_at, orders, lifetime_value_minor, points, tier, "
-                 "segments, last_store) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+          Cached(put_contact_, (std::string("INSERT OR REPLACE INTO contacts (") + kContactColumns +
+                                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                                "?11, ?12, ?13, ?14)")
+                                   .c_str());
       upsert.Bind(1, c.phone).Bind(2, c.transactional).Bind(3, c.marketing);
       upsert.Bind(4, c.transactional_at).Bind(5, c.marketing_at).Bind(6, c.orders);
       upsert.Bind(7, c.lifetime_value_minor).Bind(8, c.points).Bind(9, c.tier);
-      upsert.Bind(10, c.segments_json).Bind(11, c.last_store);
+      upsert.Bind(10, c.segments_json).Bind(11, c.last_store).Bind(12, c.last_purchase_at);
+      upsert.Bind(13, c.sale_transactional).Bind(14, c.sale_marketing);
       upsert.Run();
       return Status::Ok();
     });
   }
 
-  Result<std::int64_t> AddMessage(const std::string& phone, const std::string& kind,
-                                  const std::string& body, const std::string& cause) override {
+  Result<std::int64_t> AddMessage(const MessageRecord& m) override {
     return Guarded([&]() -> Result<std::int64_t> {
       Stmt& insert = Cached(add_message_,
-                            "INSERT INTO messages (phone, kind, body, cause, created_at) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5)");
-      insert.Bind(1, phone).Bind(2, kind).Bind(3, body).Bind(4, cause).Bind(5, now_);
+                            "INSERT INTO messages (phone, kind, body, cause, created_at, campaign, "
+                            "rule, purpose, number, number_type, store_id, coupon_code, "
+                            "attributable, status, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                            "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+      insert.Bind(1, m.phone).Bind(2, m.kind).Bind(3, m.body).Bind(4, m.cause).Bind(5, now_);
+      insert.Bind(6, m.campaign).Bind(7, m.rule).Bind(8, m.purpose).Bind(9, m.number);
+      insert.Bind(10, m.number_type).Bind(11, m.store_id).Bind(12, m.coupon_code);
+      insert.Bind(13, std::int64_t{m.attributable ? 1 : 0}).Bind(14, m.status).Bind(15, m.reason);
       insert.Run();
       return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
     });
@@ -250,6 +364,66 @@ class CloudDb::Txn final : public CloudTxn {
       insert.Bind(1, event_id).Bind(2, kind).Bind(3, now_);
       insert.Run();
       return Status::Ok();
+    });
+  }
+
+  Result<bool> HasEffect(const std::string& event_id, const std::string& kind) override {
+    return Guarded([&]() -> Result<bool> {
+      Stmt select(db_, "SELECT 1 FROM effects WHERE event_id = ?1 AND kind = ?2 LIMIT 1");
+      select.Bind(1, event_id).Bind(2, kind);
+      return select.Step();
+    });
+  }
+
+  Result<bool> ScheduleFollowUp(const FollowUp& f) override {
+    return Guarded([&]() -> Result<bool> {
+      Stmt insert(db_,
+                  "INSERT INTO follow_ups (rule, sale_key, cause, phone, store_id, due_at, "
+                  "consent_at_sale, item, sku, pos_id, total, status, reason, created_at, "
+                  "done_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'pending', '', "
+                  "?12, 0) ON CONFLICT (rule, sale_key) DO NOTHING");
+      insert.Bind(1, f.rule).Bind(2, f.sale_key).Bind(3, f.cause).Bind(4, f.phone);
+      insert.Bind(5, f.store_id).Bind(6, f.due_at).Bind(7, f.consent_at_sale).Bind(8, f.item);
+      insert.Bind(9, f.sku).Bind(10, f.pos_id).Bind(11, f.total).Bind(12, now_);
+      insert.Run();
+      return sqlite3_changes(db_) == 1;
+    });
+  }
+
+  Result<std::vector<FollowUp>> DueFollowUps(UnixMillis now) override {
+    return Guarded([&]() -> Result<std::vector<FollowUp>> {
+      Stmt select(db_, (std::string("SELECT ") + kFollowUpColumns +
+                        " FROM follow_ups WHERE status = 'pending' AND due_at <= ?1 "
+                        "ORDER BY due_at, seq")
+                           .c_str());
+      select.Bind(1, now);
+      std::vector<FollowUp> out;
+      while (select.Step()) out.push_back(ReadFollowUp(select));
+      return out;
+    });
+  }
+
+  Status FinishFollowUp(std::int64_t seq, const std::string& status,
+                        const std::string& reason) override {
+    return Guarded([&]() -> Status {
+      Stmt update(db_,
+                  "UPDATE follow_ups SET status = ?2, reason = ?3, done_at = ?4 WHERE seq = ?1");
+      update.Bind(1, seq).Bind(2, status).Bind(3, reason).Bind(4, now_);
+      update.Run();
+      return Status::Ok();
+    });
+  }
+
+  Result<std::vector<Contact>> LapsedContacts(UnixMillis purchased_before) override {
+    return Guarded([&]() -> Result<std::vector<Contact>> {
+      Stmt select(db_, (std::string("SELECT ") + kContactColumns +
+                        " FROM contacts WHERE last_purchase_at > 0 AND last_purchase_at <= ?1 "
+                        "ORDER BY last_purchase_at, phone")
+                           .c_str());
+      select.Bind(1, purchased_before);
+      std::vector<Contact> out;
+      while (select.Step()) out.push_back(ReadContact(select));
+      return out;
     });
   }
 
@@ -288,6 +462,7 @@ Result<std::unique_ptr<CloudDb>> CloudDb::Open(const std::string& path, const Cl
     // A test cloud: survives its own crash (WAL), not a power cut.
     Exec(db, "PRAGMA synchronous = NORMAL");
     Exec(db, kSchema);
+    AddMissingColumns(db);
     cloud->last_change_seq_ = QueryInt(db, "SELECT coalesce(max(seq), 0) FROM changes");
     // A fresh database gets a new epoch, so cursors issued by another one
     // are recognised as foreign instead of silently skipping changes.
@@ -411,11 +586,15 @@ Result<bool> CloudDb::RecordHookDelivery(const std::string& hook, const Incoming
 }
 
 Status CloudDb::Write(const std::function<Status(CloudTxn&)>& write) {
+  return WriteAt(clock_.NowMillis(), write);
+}
+
+Status CloudDb::WriteAt(UnixMillis now, const std::function<Status(CloudTxn&)>& write) {
   std::lock_guard lock(mutex_);
   bool added_changes = false;
   Status status = Guarded([&]() -> Status {
     Transaction transaction(db_);
-    Txn txn(db_, clock_.NowMillis());
+    Txn txn(db_, now);
     Status written = write(txn);
     if (!written.ok()) return written;
     transaction.Commit();
@@ -481,7 +660,11 @@ Result<CloudStats> CloudDb::Stats() {
     stats.effects_repeated = QueryInt(
         db_,
         "SELECT count(*) FROM (SELECT 1 FROM effects GROUP BY event_id, kind HAVING count(*) > 1)");
-    stats.messages = QueryInt(db_, "SELECT count(*) FROM messages");
+    stats.messages = QueryInt(db_, "SELECT count(*) FROM messages WHERE status = 'sent'");
+    stats.messages_refused =
+        QueryInt(db_, "SELECT count(*) FROM messages WHERE status = 'refused'");
+    stats.follow_ups_pending =
+        QueryInt(db_, "SELECT count(*) FROM follow_ups WHERE status = 'pending'");
     stats.changes = QueryInt(db_, "SELECT count(*) FROM changes");
     stats.hook_distinct = QueryInt(db_, "SELECT count(*) FROM hook_deliveries");
     stats.hook_received = QueryInt(db_, "SELECT coalesce(sum(seen_count), 0) FROM hook_deliveries");
@@ -519,18 +702,52 @@ Result<std::optional<EventRecord>> CloudDb::FindEvent(const std::string& id) {
 }
 
 Result<std::vector<MessageRecord>> CloudDb::Messages(std::int64_t after_seq, std::size_t limit,
-                                                     const std::string& phone) {
+                                                     const std::string& phone,
+                                                     const std::string& status) {
   std::lock_guard lock(mutex_);
   return Guarded([&]() -> Result<std::vector<MessageRecord>> {
-    Stmt select(db_,
-                "SELECT seq, phone, kind, body, cause, created_at FROM messages WHERE seq > ?1 "
-                "AND (?3 = '' OR phone = ?3) ORDER BY seq LIMIT ?2");
+    Stmt select(db_, (std::string("SELECT ") + kMessageColumns +
+                      " FROM messages WHERE seq > ?1 AND (?3 = '' OR phone = ?3) "
+                      "AND (?4 = '' OR status = ?4) ORDER BY seq LIMIT ?2")
+                         .c_str());
     select.Bind(1, after_seq).Bind(2, static_cast<std::int64_t>(limit)).Bind(3, phone);
+    select.Bind(4, status);
     std::vector<MessageRecord> out;
-    while (select.Step()) {
-      out.push_back({select.Int(0), select.Text(1), select.Text(2), select.Text(3), select.Text(4),
-                     select.Int(5)});
+    while (select.Step()) out.push_back(ReadMessage(select));
+    return out;
+  });
+}
+
+Result<std::vector<FollowUp>> CloudDb::FollowUps(std::int64_t after_seq, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  return Guarded([&]() -> Result<std::vector<FollowUp>> {
+    Stmt select(db_, (std::string("SELECT ") + kFollowUpColumns +
+                      " FROM follow_ups WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+                         .c_str());
+    select.Bind(1, after_seq).Bind(2, static_cast<std::int64_t>(limit));
+    std::vector<FollowUp> out;
+    while (select.Step()) out.push_back(ReadFollowUp(select));
+    return out;
+  });
+}
+
+Result<std::vector<EventRecord>> CloudDb::EventsOfTypes(const std::vector<std::string>& types) {
+  std::lock_guard lock(mutex_);
+  return Guarded([&]() -> Result<std::vector<EventRecord>> {
+    Stmt select(db_,
+                "SELECT seq, id, type, store_id, agent_id, customer, pos_id, occurred_at, "
+                "first_received_at, seen_count, payload FROM events WHERE type = ?1 ORDER BY seq");
+    std::vector<EventRecord> out;
+    for (const std::string& type : types) {
+      select.Reset();
+      select.Bind(1, type);
+      while (select.Step()) {
+        out.push_back(ReadEvent(select));
+        out.back().payload = select.Text(10);
+      }
     }
+    std::sort(out.begin(), out.end(),
+              [](const EventRecord& a, const EventRecord& b) { return a.seq < b.seq; });
     return out;
   });
 }

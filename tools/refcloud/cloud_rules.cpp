@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "common/coupon_scan.h"
+#include "common/digest.h"
 #include "common/phone.h"
 #include "common/text.h"
 
@@ -20,7 +21,8 @@ using Poco::JSON::Array;
 using Poco::JSON::Object;
 
 constexpr std::int64_t kVipLifetimeMinor = 50'000;
-constexpr std::int64_t kCouponDays = 30;
+constexpr std::int64_t kHourMs = 3'600'000;
+constexpr std::int64_t kDayMs = 24 * kHourMs;
 
 std::string Json(const Object::Ptr& object) {
   std::ostringstream out;
@@ -114,6 +116,23 @@ Result<std::int64_t> AddConsentChange(CloudTxn& txn, const std::string& phone,
   return txn.AddChange("consent.changed", phone, at, Json(data), origin_agent);
 }
 
+// "transactional-only", "marketing-only" or "transactional+marketing".
+std::string RegistrationOf(const SendingNumber& number) {
+  const bool transactional = number.RegisteredFor(kTransactional);
+  const bool marketing = number.RegisteredFor(kMarketing);
+  if (transactional && marketing) return "transactional+marketing";
+  return transactional ? "transactional-only" : "marketing-only";
+}
+
+bool QualifiesAsHighTicket(const SaleLine& line, const RuleParams& params) {
+  const auto listed = [](const std::vector<std::string>& list, const std::string& value) {
+    return !value.empty() && std::find(list.begin(), list.end(), value) != list.end();
+  };
+  return (params.min_unit_price_minor > 0 &&
+          line.unit_price_minor >= params.min_unit_price_minor) ||
+         listed(params.skus, line.sku) || listed(params.categories, line.category);
+}
+
 }  // namespace
 
 std::string CouponUpc(char prefix, const std::string& code) {
@@ -155,36 +174,179 @@ std::string KeywordOf(const std::string& text) {
   return "";
 }
 
-Result<std::int64_t> CloudRules::Send(CloudTxn& txn, const std::string& phone,
-                                      const std::string& kind, const std::string& body,
-                                      const std::string& cause,
-                                      std::vector<std::string>* log) const {
-  auto seq = txn.AddMessage(phone, kind, body, cause);
-  if (!seq.ok()) return seq;
-  log->push_back("sms-> " + MaskPhone(phone) + " [" + kind + "] " + body);
-  Object::Ptr extra = NewObject();
-  extra->set("message_id", "msg_" + std::to_string(*seq));
-  auto change = AddEngagement(txn, phone, "message_sent", kind, extra);
+bool MayText(const Contact& contact, const std::string& purpose,
+             const std::string& state_at_event) {
+  const std::string& held = purpose == kMarketing ? contact.marketing : contact.transactional;
+  if (held == "opted_out") return false;
+  return held == "opted_in" || state_at_event == "opted_in";
+}
+
+std::shared_ptr<const RuleSet> CloudRules::rule_set() const {
+  std::lock_guard lock(rules_mutex_);
+  return rules_;
+}
+
+void CloudRules::SetRuleSet(RuleSet rules) {
+  auto fresh = std::make_shared<const RuleSet>(std::move(rules));
+  std::lock_guard lock(rules_mutex_);
+  rules_ = std::move(fresh);
+}
+
+Result<MessageRecord> CloudRules::Send(CloudTxn& txn, const RuleSet& rules, const Outgoing& message,
+                                       std::vector<std::string>* log) const {
+  MessageRecord record;
+  record.phone = message.phone;
+  record.kind = message.kind;
+  record.body = message.body;
+  record.cause = message.cause;
+  record.campaign = message.campaign;
+  record.rule = message.rule;
+  record.purpose = message.purpose;
+  record.store_id = message.store_id;
+  record.coupon_code = message.coupon_code;
+  record.attributable = message.attributable;
+  // Carriers register each number for what it may carry; a message on a
+  // number not registered for its purpose gets filtered or the number
+  // suspended, so the cloud refuses it instead.
+  const SendingNumber* number = nullptr;
+  if (!message.number.empty()) {
+    number = rules.FindNumber(message.number);
+    if (number == nullptr) {
+      record.reason = "rule number " + message.number + " is not listed under numbers";
+    } else if (!number->RegisteredFor(message.purpose)) {
+      record.reason = std::string(message.purpose == kMarketing ? "promotional" : "transactional") +
+                      " message on " + RegistrationOf(*number) + " number " + number->number;
+    }
+  } else {
+    number = rules.FirstNumberFor(message.purpose);
+    if (number == nullptr)
+      record.reason = "no number registered for " + message.purpose + " messages";
+  }
+  if (number != nullptr) {
+    record.number = number->number;
+    record.number_type = number->type;
+  }
+  record.status = record.reason.empty() ? "sent" : "refused";
+  auto seq = txn.AddMessage(record);
+  if (!seq.ok()) return seq.status();
+  record.seq = *seq;
+  record.created_at = txn.now();
+  if (record.status == "refused") {
+    log->push_back("refused: " + record.reason + " (" + message.kind + " to " +
+                   MaskPhone(message.phone) + ")");
+    return record;
+  }
+  log->push_back("sms-> " + MaskPhone(message.phone) + " [" + message.kind + "] " + message.body);
+  Object::Ptr data = NewObject();
+  data->set("kind", "message_sent");
+  data->set("campaign", record.campaign);
+  data->set("message_id", "msg_" + std::to_string(record.seq));
+  data->set("rule", record.rule);
+  data->set("purpose", record.purpose);
+  data->set("attributable", record.attributable);
+  if (!record.coupon_code.empty()) data->set("coupon_code", record.coupon_code);
+  data->set("number", record.number);
+  data->set("number_type", record.number_type);
+  if (!record.store_id.empty()) data->set("store_id", record.store_id);
+  auto change = txn.AddChange("engagement.recorded", message.phone, txn.now(), Json(data), "");
   if (!change.ok()) return change.status();
-  return seq;
+  return record;
+}
+
+Result<MessageRecord> CloudRules::SendRule(CloudTxn& txn, const RuleSet& rules, const Rule& rule,
+                                           const std::string& phone, const std::string& cause,
+                                           const std::string& store_id, const std::string& currency,
+                                           std::vector<std::pair<std::string, std::string>> values,
+                                           std::vector<std::string>* log,
+                                           const std::string& coupon_code) const {
+  Outgoing message;
+  message.phone = phone;
+  message.kind = rule.id;
+  message.rule = rule.id;
+  message.campaign = rule.campaign;
+  message.purpose = rule.purpose;
+  message.number = rule.number;
+  message.cause = cause;
+  message.store_id = store_id;
+  // A receipt answers the sale itself; it cannot have brought the sale on.
+  message.attributable = !(rule.trigger == "sale" && rule.purpose == kTransactional);
+  values.emplace_back("brand", brand_);
+  Object::Ptr coupon;
+  if (rule.coupon) {
+    // One code per rule and cause, so a repeated cause can never mint a
+    // second coupon, and two rules on one sale never share a code.
+    const std::string code = !coupon_code.empty()
+                                 ? coupon_code
+                                 : "TB" + AsciiUpper(Sha256Hex(cause + "/" + rule.id).substr(0, 8));
+    const std::string upc = CouponUpc(coupon_upc_prefix_, code);
+    const std::string money_currency = currency.empty() ? "USD" : currency;
+    const std::string offer = rule.coupon->percent > 0
+                                  ? std::to_string(rule.coupon->percent) + "%"
+                                  : Money(rule.coupon->amount_minor, money_currency);
+    values.insert(values.end(), {{"code", code},
+                                 {"upc", upc},
+                                 {"offer", offer},
+                                 {"valid_days", std::to_string(rule.coupon->validity_days)}});
+    message.coupon_code = code;
+    coupon = NewObject();
+    coupon->set("code", code);
+    coupon->set("upc", upc);
+    coupon->set("description", offer + " off your next purchase");
+    if (rule.coupon->percent > 0) {
+      coupon->set("discount_percent", rule.coupon->percent);
+    } else {
+      coupon->set("discount_minor", rule.coupon->amount_minor);
+      coupon->set("currency", money_currency);
+    }
+    coupon->set("valid_from", FormatRfc3339(txn.now()));
+    coupon->set("valid_until", FormatRfc3339(txn.now() + rule.coupon->validity_days * kDayMs));
+    coupon->set("max_redemptions", 1);
+    coupon->set("campaign", rule.campaign);
+  }
+  message.body = FillTemplate(rule.message, values);
+  auto sent = Send(txn, rules, message, log);
+  if (!sent.ok() || sent->status != "sent" || !coupon) return sent;
+  auto issued = txn.AddChange("coupon.issued", phone, txn.now(), Json(coupon), "");
+  if (!issued.ok()) return issued.status();
+  return sent;
+}
+
+Result<MessageRecord> CloudRules::SendService(CloudTxn& txn, const std::string& phone,
+                                              const std::string& kind, const std::string& body,
+                                              const std::string& cause,
+                                              std::vector<std::string>* log) const {
+  Outgoing message;
+  message.phone = phone;
+  message.kind = kind;
+  message.rule = kind;
+  message.campaign = "cmp_service_" + kind;
+  message.purpose = kTransactional;
+  message.body = body;
+  message.cause = cause;
+  return Send(txn, *rule_set(), message, log);
 }
 
 Status CloudRules::OnEvent(CloudTxn& txn, const ValidEvent& event, const std::string& agent_id,
                            std::vector<std::string>* log) const {
-  if (event.type == "transaction.completed") return OnSale(txn, event, log);
+  const std::shared_ptr<const RuleSet> rules = rule_set();
+  if (event.type == "transaction.completed") return OnSale(txn, *rules, event, log);
   if (event.type == "consent.changed") return OnConsentEvent(txn, event, agent_id, log);
-  if (event.type == "loyalty.accrued") return OnLoyaltyAccrued(txn, event, log);
+  if (event.type == "loyalty.accrued") return OnLoyaltyAccrued(txn, *rules, event, log);
   if (event.type == "basket.abandoned" && !event.phone.empty()) {
     auto contact = txn.GetContact(event.phone);
     if (!contact.ok()) return contact.status();
-    if (event.consent_marketing != "opted_in" || contact->marketing == "opted_out")
-      return Status::Ok();
-    auto sent = Send(txn, event.phone, "abandoned_basket",
-                     "You left something behind at " + brand_ +
-                         "! Your basket is waiting for you. Reply STOP to opt out.",
-                     event.id, log);
-    if (!sent.ok()) return sent.status();
-    return txn.AddEffect(event.id, "abandoned_basket_sms");
+    for (const Rule* rule : rules->ForTrigger("basket_abandoned")) {
+      const std::string& state =
+          rule->purpose == kMarketing ? event.consent_marketing : event.consent_transactional;
+      const std::string& held =
+          rule->purpose == kMarketing ? contact->marketing : contact->transactional;
+      if (state != "opted_in" || held == "opted_out") continue;
+      auto sent = SendRule(txn, *rules, *rule, event.phone, event.id, event.store_id,
+                           event.currency, {{"pos_id", event.pos_id}}, log);
+      if (!sent.ok()) return sent.status();
+      if (sent->status == "sent") TB_RETURN_IF_ERROR(txn.AddEffect(event.id, rule->id + "_sms"));
+    }
+    return Status::Ok();
   }
   if (event.type == "coupon.redeemed" && !event.phone.empty()) {
     Object::Ptr extra = NewObject();
@@ -198,7 +360,7 @@ Status CloudRules::OnEvent(CloudTxn& txn, const ValidEvent& event, const std::st
   return Status::Ok();
 }
 
-Status CloudRules::OnSale(CloudTxn& txn, const ValidEvent& event,
+Status CloudRules::OnSale(CloudTxn& txn, const RuleSet& rules, const ValidEvent& event,
                           std::vector<std::string>* log) const {
   if (event.phone.empty()) return Status::Ok();
   auto loaded = txn.GetContact(event.phone);
@@ -207,40 +369,36 @@ Status CloudRules::OnSale(CloudTxn& txn, const ValidEvent& event,
   contact.orders += 1;
   contact.lifetime_value_minor += event.total_minor;
   contact.last_store = event.store_id;
+  // A sale pushed late must not move the lapse clock back.
+  if (event.occurred_at >= contact.last_purchase_at) {
+    contact.last_purchase_at = event.occurred_at;
+    contact.sale_transactional = event.consent_transactional;
+    contact.sale_marketing = event.consent_marketing;
+  }
   // What the customer allowed at the time of the sale, unless the cloud has
   // since heard a STOP.
   const bool transactional =
       event.consent_transactional == "opted_in" && contact.transactional != "opted_out";
   const bool marketing = event.consent_marketing == "opted_in" && contact.marketing != "opted_out";
-  if (transactional) {
-    auto sent = Send(txn, event.phone, "receipt",
-                     "Thanks for shopping at " + brand_ + "! Total " +
-                         Money(event.total_minor, event.currency) + " (sale " + event.pos_id +
-                         "). Reply STOP to opt out.",
-                     event.id, log);
+  const std::string total = Money(event.total_minor, event.currency);
+  // The sale's first coupon keeps the code earlier versions of the cloud
+  // gave it ("TB" + the event id's first 8 characters, hex for agents'
+  // ids), which agents' tests and the demo rely on.
+  bool first_coupon = true;
+  for (const Rule* rule : rules.ForTrigger("sale")) {
+    if (!(rule->purpose == kMarketing ? marketing : transactional)) continue;
+    std::string code;
+    if (rule->coupon && first_coupon) {
+      code = "TB" + AsciiUpper(event.id.substr(0, 8));
+      first_coupon = false;
+    }
+    auto sent = SendRule(txn, rules, *rule, event.phone, event.id, event.store_id, event.currency,
+                         {{"total", total}, {"pos_id", event.pos_id}}, log, code);
     if (!sent.ok()) return sent.status();
-    TB_RETURN_IF_ERROR(txn.AddEffect(event.id, "receipt_sms"));
+    if (sent->status == "sent") TB_RETURN_IF_ERROR(txn.AddEffect(event.id, rule->id + "_sms"));
   }
+  TB_RETURN_IF_ERROR(ScheduleFollowUps(txn, rules, event, contact, log));
   if (marketing) {
-    const std::string code = "TB" + AsciiUpper(event.id.substr(0, 8));
-    const std::string upc = CouponUpc(coupon_upc_prefix_, code);
-    auto sent = Send(txn, event.phone, "coupon",
-                     "Thanks for visiting " + brand_ + "! Show code " + code + " (UPC " + upc +
-                         ") for 10% off your next purchase. Reply STOP to opt out.",
-                     event.id, log);
-    if (!sent.ok()) return sent.status();
-    Object::Ptr coupon = NewObject();
-    coupon->set("code", code);
-    coupon->set("upc", upc);
-    coupon->set("description", "10% off your next purchase");
-    coupon->set("discount_percent", 10);
-    coupon->set("valid_from", FormatRfc3339(txn.now()));
-    coupon->set("valid_until", FormatRfc3339(txn.now() + kCouponDays * 86'400'000));
-    coupon->set("max_redemptions", 1);
-    auto issued = txn.AddChange("coupon.issued", event.phone, txn.now(), Json(coupon), "");
-    if (!issued.ok()) return issued.status();
-    TB_RETURN_IF_ERROR(txn.AddEffect(event.id, "coupon"));
-
     // Loyalty belongs to members, i.e. marketing opt-ins. A POS that runs
     // its own scheme reports the balance itself (loyalty.accrued): the
     // cloud's rule would count the same sale twice.
@@ -276,7 +434,124 @@ Status CloudRules::OnSale(CloudTxn& txn, const ValidEvent& event,
   return txn.PutContact(contact);
 }
 
-Status CloudRules::OnLoyaltyAccrued(CloudTxn& txn, const ValidEvent& event,
+Status CloudRules::ScheduleFollowUps(CloudTxn& txn, const RuleSet& rules, const ValidEvent& event,
+                                     const Contact& contact, std::vector<std::string>* log) const {
+  for (const Rule* rule : rules.ForTrigger("high_ticket_sale")) {
+    const SaleLine* qualifying = nullptr;
+    for (const SaleLine& line : event.lines) {
+      if (QualifiesAsHighTicket(line, rule->params)) {
+        qualifying = &line;
+        break;
+      }
+    }
+    if (qualifying == nullptr) continue;
+    const std::string& state =
+        rule->purpose == kMarketing ? event.consent_marketing : event.consent_transactional;
+    const std::string& held =
+        rule->purpose == kMarketing ? contact.marketing : contact.transactional;
+    if (state != "opted_in" || held == "opted_out") continue;
+    FollowUp follow_up;
+    follow_up.rule = rule->id;
+    // Keyed by the sale, not the event: a revision of the sale is a new
+    // event but the same purchase.
+    follow_up.sale_key = event.store_id + "/" + event.pos_id;
+    follow_up.cause = event.id;
+    follow_up.phone = event.phone;
+    follow_up.store_id = event.store_id;
+    follow_up.due_at = event.occurred_at + rule->params.delay_hours * kHourMs;
+    follow_up.consent_at_sale = state;
+    follow_up.item = qualifying->description.empty() ? qualifying->sku : qualifying->description;
+    follow_up.sku = qualifying->sku;
+    follow_up.pos_id = event.pos_id;
+    follow_up.total = Money(event.total_minor, event.currency);
+    auto kept = txn.ScheduleFollowUp(follow_up);
+    if (!kept.ok()) return kept.status();
+    if (!*kept) continue;
+    TB_RETURN_IF_ERROR(txn.AddEffect(event.id, rule->id + "_scheduled"));
+    log->push_back("follow-up " + rule->id + " for " + MaskPhone(event.phone) + " due " +
+                   FormatRfc3339(follow_up.due_at) + " (sale " + event.pos_id + ")");
+  }
+  return Status::Ok();
+}
+
+Result<CloudRules::DueResult> CloudRules::RunDue(CloudTxn& txn,
+                                                 std::vector<std::string>* log) const {
+  const std::shared_ptr<const RuleSet> rules = rule_set();
+  DueResult result;
+  auto due = txn.DueFollowUps(txn.now());
+  if (!due.ok()) return due.status();
+  for (const FollowUp& follow_up : *due) {
+    TB_RETURN_IF_ERROR(RunFollowUp(txn, *rules, follow_up, &result, log));
+  }
+  TB_RETURN_IF_ERROR(Reengage(txn, *rules, &result, log));
+  return result;
+}
+
+Status CloudRules::RunFollowUp(CloudTxn& txn, const RuleSet& rules, const FollowUp& follow_up,
+                               DueResult* result, std::vector<std::string>* log) const {
+  const Rule* rule = nullptr;
+  for (const Rule* candidate : rules.ForTrigger("high_ticket_sale")) {
+    if (candidate->id == follow_up.rule) rule = candidate;
+  }
+  if (rule == nullptr) {
+    log->push_back("follow-up cancelled: rule " + follow_up.rule + " is no longer enabled (" +
+                   MaskPhone(follow_up.phone) + ")");
+    ++result->cancelled;
+    return txn.FinishFollowUp(follow_up.seq, "cancelled", "rule no longer enabled");
+  }
+  auto contact = txn.GetContact(follow_up.phone);
+  if (!contact.ok()) return contact.status();
+  // Consent is checked again when the message is due: a STOP since the
+  // sale wins.
+  if (!MayText(*contact, rule->purpose, follow_up.consent_at_sale)) {
+    log->push_back("follow-up cancelled: opted out (" + rule->id + " to " +
+                   MaskPhone(follow_up.phone) + ", sale " + follow_up.pos_id + ")");
+    ++result->cancelled;
+    return txn.FinishFollowUp(follow_up.seq, "cancelled", "opted out");
+  }
+  auto sent = SendRule(txn, rules, *rule, follow_up.phone, follow_up.cause, follow_up.store_id, "",
+                       {{"item", follow_up.item},
+                        {"sku", follow_up.sku},
+                        {"pos_id", follow_up.pos_id},
+                        {"total", follow_up.total}},
+                       log);
+  if (!sent.ok()) return sent.status();
+  if (sent->status != "sent") {
+    ++result->refused;
+    return txn.FinishFollowUp(follow_up.seq, "refused", sent->reason);
+  }
+  ++result->sent;
+  TB_RETURN_IF_ERROR(txn.AddEffect(follow_up.cause, rule->id + "_sms"));
+  return txn.FinishFollowUp(follow_up.seq, "sent", "msg_" + std::to_string(sent->seq));
+}
+
+Status CloudRules::Reengage(CloudTxn& txn, const RuleSet& rules, DueResult* result,
+                            std::vector<std::string>* log) const {
+  for (const Rule* rule : rules.ForTrigger("lapsed_customer")) {
+    auto lapsed = txn.LapsedContacts(txn.now() - rule->params.days * kDayMs);
+    if (!lapsed.ok()) return lapsed.status();
+    for (const Contact& contact : *lapsed) {
+      // One message per lapse: the key changes with every new purchase.
+      const std::string lapse =
+          "lapse:" + contact.phone + ":" + std::to_string(contact.last_purchase_at);
+      auto done = txn.HasEffect(lapse, rule->id);
+      if (!done.ok()) return done.status();
+      const std::string& state =
+          rule->purpose == kMarketing ? contact.sale_marketing : contact.sale_transactional;
+      if (*done || !MayText(contact, rule->purpose, state)) continue;
+      auto sent = SendRule(txn, rules, *rule, contact.phone, lapse, contact.last_store, "",
+                           {{"days", std::to_string(rule->params.days)}}, log);
+      if (!sent.ok()) return sent.status();
+      ++(sent->status == "sent" ? result->sent : result->refused);
+      // A refusal is final for this lapse too: retrying on every tick
+      // would only repeat it.
+      TB_RETURN_IF_ERROR(txn.AddEffect(lapse, rule->id));
+    }
+  }
+  return Status::Ok();
+}
+
+Status CloudRules::OnLoyaltyAccrued(CloudTxn& txn, const RuleSet& rules, const ValidEvent& event,
                                     std::vector<std::string>* log) const {
   auto loaded = txn.GetContact(event.phone);
   if (!loaded.ok()) return loaded.status();
@@ -303,15 +578,16 @@ Status CloudRules::OnLoyaltyAccrued(CloudTxn& txn, const ValidEvent& event,
                    " text refused: not opted in to marketing");
     return Status::Ok();
   }
-  const std::string body =
-      upgraded ? "Congratulations! You are now a " + contact.tier + " member at " + brand_ +
-                     " with " + std::to_string(contact.points) + " points. Reply STOP to opt out."
-               : "You earned " + std::to_string(event.loyalty_points) + " points at " + brand_ +
-                     "; your balance is " + std::to_string(contact.points) +
-                     " points. Reply STOP to opt out.";
-  auto sent = Send(txn, event.phone, kind, body, event.id, log);
-  if (!sent.ok()) return sent.status();
-  return txn.AddEffect(event.id, kind + "_sms");
+  for (const Rule* rule : rules.ForTrigger(kind)) {
+    auto sent = SendRule(txn, rules, *rule, event.phone, event.id, event.store_id, "",
+                         {{"tier", contact.tier},
+                          {"points", std::to_string(contact.points)},
+                          {"earned", std::to_string(event.loyalty_points)}},
+                         log);
+    if (!sent.ok()) return sent.status();
+    if (sent->status == "sent") TB_RETURN_IF_ERROR(txn.AddEffect(event.id, rule->id + "_sms"));
+  }
+  return Status::Ok();
 }
 
 Status CloudRules::OnConsentEvent(CloudTxn& txn, const ValidEvent& event,
@@ -333,10 +609,10 @@ Status CloudRules::OnConsentEvent(CloudTxn& txn, const ValidEvent& event,
   if (!relayed.ok()) return relayed.status();
   TB_RETURN_IF_ERROR(txn.AddEffect(event.id, "consent_relay"));
   if (event.consent_state == "pending") {
-    auto sent = Send(txn, event.phone, "double_opt_in_request",
-                     brand_ + ": reply YES to confirm you want " + event.consent_purpose +
-                         " texts. Msg & data rates may apply. Reply STOP to cancel.",
-                     event.id, log);
+    auto sent = SendService(txn, event.phone, "double_opt_in_request",
+                            brand_ + ": reply YES to confirm you want " + event.consent_purpose +
+                                " texts. Msg & data rates may apply. Reply STOP to cancel.",
+                            event.id, log);
     if (!sent.ok()) return sent.status();
     TB_RETURN_IF_ERROR(txn.AddEffect(event.id, "confirmation_request"));
   }
@@ -404,7 +680,7 @@ Result<CloudRules::InboundResult> CloudRules::OnInboundSms(CloudTxn& txn, const 
     result.changes.push_back(*change);
   }
   if (!result.reply.empty()) {
-    auto sent = Send(txn, phone, "keyword_reply", result.reply, cause, log);
+    auto sent = SendService(txn, phone, "keyword_reply", result.reply, cause, log);
     if (!sent.ok()) return sent.status();
   }
   return result;

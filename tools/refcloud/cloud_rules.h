@@ -1,28 +1,51 @@
-// What the reference cloud does with what it receives: the simple SMS
-// rules (receipts, coupons, abandoned-basket nudges, double opt-in
-// confirmations), keyword replies, and the change feed entries that tell
-// the agents about them.
+// What the reference cloud does with what it receives: the message rules
+// of its rules file (receipts, coupons, abandoned-basket nudges, loyalty
+// texts, post-purchase follow-ups, re-engagement; rules.h), the built-in
+// service messages (keyword replies, double opt-in requests), the sending
+// numbers each message may use, and the change feed entries that tell the
+// agents about them. docs/messages.md describes the behaviour.
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
 #include "tools/refcloud/cloud_db.h"
 #include "tools/refcloud/event_parser.h"
+#include "tools/refcloud/rules.h"
 
 namespace tillbridge::refcloud {
 
-// Stateless apart from the brand name and the coupon UPC number system;
-// every call runs inside the caller's CloudDb transaction. Readable lines
-// about what happened go to `log`.
+// Holds the brand name, the coupon UPC number system and the current rule
+// set (replaceable at any time, from any thread); every other call runs
+// inside the caller's CloudDb transaction. Readable lines about what
+// happened go to `log`.
 class CloudRules {
  public:
   // `coupon_upc_prefix` is the GS1 number-system digit ('0'-'9') that starts
   // the UPC-A printed on every coupon (5 is the one GS1 keeps for coupons).
-  explicit CloudRules(std::string brand, char coupon_upc_prefix = '5')
-      : brand_(std::move(brand)), coupon_upc_prefix_(coupon_upc_prefix) {}
+  CloudRules(std::string brand, char coupon_upc_prefix, RuleSet rules)
+      : brand_(std::move(brand)),
+        coupon_upc_prefix_(coupon_upc_prefix),
+        rules_(std::make_shared<const RuleSet>(std::move(rules))) {}
+
+  // The rules in force; a call already running keeps the set it started with.
+  std::shared_ptr<const RuleSet> rule_set() const;
+  void SetRuleSet(RuleSet rules);
+
+  // What one RunDue call did.
+  struct DueResult {
+    std::int64_t sent = 0;       // follow-ups and re-engagement messages sent
+    std::int64_t cancelled = 0;  // follow-ups whose customer opted out or whose rule went
+    std::int64_t refused = 0;    // no number registered for the purpose
+  };
+  // Sends the follow-ups due at txn.now() (re-checking consent first) and
+  // re-engages customers lapsed by then, once per lapse.
+  Result<DueResult> RunDue(CloudTxn& txn, std::vector<std::string>* log) const;
 
   // Effects of an event received for the first time from `agent_id`.
   Status OnEvent(CloudTxn& txn, const ValidEvent& event, const std::string& agent_id,
@@ -42,21 +65,66 @@ class CloudRules {
                                const std::string& campaign, std::vector<std::string>* log) const;
 
  private:
-  Result<std::int64_t> Send(CloudTxn& txn, const std::string& phone, const std::string& kind,
-                            const std::string& body, const std::string& cause,
-                            std::vector<std::string>* log) const;
-  Status OnSale(CloudTxn& txn, const ValidEvent& event, std::vector<std::string>* log) const;
+  // One message about to go out.
+  struct Outgoing {
+    std::string phone;
+    std::string kind;  // rule id or built-in kind
+    std::string rule;
+    std::string campaign;
+    std::string purpose;
+    std::string number;  // the rule's number, or "" for the first one registered
+    std::string body;
+    std::string cause;
+    std::string store_id;
+    std::string coupon_code;
+    bool attributable = false;
+  };
+  // Sends `message` on a number registered for its purpose, or records it
+  // as refused. The stored message; status says which.
+  Result<MessageRecord> Send(CloudTxn& txn, const RuleSet& rules, const Outgoing& message,
+                             std::vector<std::string>* log) const;
+  // Sends a rule's message, issuing its coupon (if any) when it went out.
+  // `values` fill the template; `currency` is the coupon's for amounts off;
+  // `coupon_code`, when not empty, is the code to issue.
+  Result<MessageRecord> SendRule(CloudTxn& txn, const RuleSet& rules, const Rule& rule,
+                                 const std::string& phone, const std::string& cause,
+                                 const std::string& store_id, const std::string& currency,
+                                 std::vector<std::pair<std::string, std::string>> values,
+                                 std::vector<std::string>* log,
+                                 const std::string& coupon_code = "") const;
+  // A built-in service message (keyword reply, double opt-in request):
+  // transactional, not attributable, campaign "cmp_service_<kind>".
+  Result<MessageRecord> SendService(CloudTxn& txn, const std::string& phone,
+                                    const std::string& kind, const std::string& body,
+                                    const std::string& cause, std::vector<std::string>* log) const;
+  Status OnSale(CloudTxn& txn, const RuleSet& rules, const ValidEvent& event,
+                std::vector<std::string>* log) const;
+  // Keeps a follow-up for each high_ticket_sale rule a line of the sale
+  // qualifies for, when the sale allowed the rule's purpose.
+  Status ScheduleFollowUps(CloudTxn& txn, const RuleSet& rules, const ValidEvent& event,
+                           const Contact& contact, std::vector<std::string>* log) const;
+  Status RunFollowUp(CloudTxn& txn, const RuleSet& rules, const FollowUp& follow_up,
+                     DueResult* result, std::vector<std::string>* log) const;
+  Status Reengage(CloudTxn& txn, const RuleSet& rules, DueResult* result,
+                  std::vector<std::string>* log) const;
   // loyalty.accrued: sets the customer's balance (the POS's, when given),
   // feeds it back as loyalty.updated, and texts a tier upgrade or the new
   // balance to marketing opt-ins only.
-  Status OnLoyaltyAccrued(CloudTxn& txn, const ValidEvent& event,
+  Status OnLoyaltyAccrued(CloudTxn& txn, const RuleSet& rules, const ValidEvent& event,
                           std::vector<std::string>* log) const;
   Status OnConsentEvent(CloudTxn& txn, const ValidEvent& event, const std::string& agent_id,
                         std::vector<std::string>* log) const;
 
   std::string brand_;
   char coupon_upc_prefix_;
+  mutable std::mutex rules_mutex_;
+  std::shared_ptr<const RuleSet> rules_;  // guarded by rules_mutex_
 };
+
+// Whether a message for `purpose` may go to `contact` now: never after an
+// opt-out the cloud holds; otherwise when the cloud holds an opt-in or
+// `state_at_event` (what the causing event said) is one.
+bool MayText(const Contact& contact, const std::string& purpose, const std::string& state_at_event);
 
 // The 12-digit UPC-A of the coupon `code`: `prefix` (a digit), ten digits
 // derived from the code and the GS1 check digit. Codes of the form

@@ -28,6 +28,7 @@ class Checker {
  public:
   Checker(const JsonView& doc, Rejection* rejection) : doc_(doc), rejection_(rejection) {}
   bool failed() const { return failed_; }
+  const JsonView& doc() const { return doc_; }
 
   void Fail(std::string code, std::string field, std::string message) {
     if (failed_) return;
@@ -114,6 +115,37 @@ void CheckConsentStates(Checker& check, const Node* parent, const std::string& p
   }
 }
 
+std::string OptionalText(const Checker& check, const Node* object, std::string_view name) {
+  const Node* node = check.Member(object, name);
+  if (JsonView::IsNull(node)) return "";
+  return JsonView::String(*node).value_or("");
+}
+
+// Lines, coupon codes and the refunded sale: optional extras the
+// follow-up rules and the chain report read; never a reason to refuse.
+void ReadSaleDetails(const Checker& check, const Node* payload, ValidEvent& event) {
+  event.refund_of = OptionalText(check, payload, "refund_of");
+  const Node* coupons = check.Member(payload, "coupon_codes");
+  if (coupons != nullptr && coupons->kind == Kind::kArray) {
+    for (const Node* code : check.doc().Children(*coupons)) {
+      auto text = JsonView::String(*code);
+      if (text && !text->empty()) event.coupon_codes.push_back(*text);
+    }
+  }
+  const Node* lines = check.Member(payload, "lines");
+  if (lines == nullptr || lines->kind != Kind::kArray) return;
+  for (const Node* node : check.doc().Children(*lines)) {
+    if (node->kind != Kind::kObject) continue;
+    SaleLine line;
+    line.sku = OptionalText(check, node, "sku");
+    line.description = OptionalText(check, node, "description");
+    line.category = OptionalText(check, node, "category");
+    const Node* price = check.Member(node, "unit_price_minor");
+    if (price != nullptr) line.unit_price_minor = JsonView::Int(*price).value_or(0);
+    event.lines.push_back(std::move(line));
+  }
+}
+
 void CheckTransaction(Checker& check, const Node* payload, ValidEvent& event) {
   event.pos_id = check.Text(payload, "pos_id", "payload.pos_id");
   event.currency = check.Text(payload, "currency", "payload.currency");
@@ -126,6 +158,7 @@ void CheckTransaction(Checker& check, const Node* payload, ValidEvent& event) {
   }
   event.total_minor = check.Int(payload, "total_minor", "payload.total_minor");
   event.pos_keeps_loyalty = !JsonView::IsNull(check.Member(payload, "loyalty_points_earned"));
+  ReadSaleDetails(check, payload, event);
   const Node* customer = check.Object(payload, "customer", "payload.customer", false);
   if (customer == nullptr) return;
   event.phone = check.Phone(customer, "phone", "payload.customer.phone", false);
@@ -213,6 +246,7 @@ std::optional<ValidEvent> CheckEvent(const JsonView& doc, const Node& node,
   } else if (event.type == "coupon.redeemed") {
     event.coupon_code = check.Text(payload, "code", "payload.code");
     event.phone = check.Phone(payload, "phone", "payload.phone", false);
+    event.transaction_pos_id = OptionalText(check, payload, "transaction_pos_id");
   } else if (event.type == "loyalty.accrued") {
     CheckLoyalty(check, payload, event);
   } else {

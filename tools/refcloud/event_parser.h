@@ -24,6 +24,16 @@ struct Rejection {
   std::string message;
 };
 
+// One line of a sale, as far as the follow-up rules need it. Read
+// leniently: a field of the wrong type is left empty rather than refusing
+// the sale.
+struct SaleLine {
+  std::string sku;
+  std::string description;
+  std::string category;  // only when the POS sends one
+  std::int64_t unit_price_minor = 0;
+};
+
 // The parts of a valid event the cloud's rules use.
 struct ValidEvent {
   std::string id;
@@ -47,7 +57,11 @@ struct ValidEvent {
   // transaction.*: the POS runs its own loyalty scheme for this sale (it
   // reported points), so the cloud's own points rule stays out of it.
   bool pos_keeps_loyalty = false;
-  std::string document;                         // the event as received (re-serialized)
+  std::vector<SaleLine> lines;            // transaction.*
+  std::vector<std::string> coupon_codes;  // transaction.*: codes redeemed on the sale
+  std::string refund_of;                  // transaction.refunded: pos_id of the sale returned
+  std::string transaction_pos_id;         // coupon.redeemed: the sale it was redeemed on
+  std::string document;                   // the event as received (re-serialized)
 };
 
 // One entry of a pushed batch: valid, or rejected with a reason.

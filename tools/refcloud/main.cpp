@@ -7,8 +7,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <iostream>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,7 @@
 #include "tools/refcloud/cloud_db.h"
 #include "tools/refcloud/cloud_rules.h"
 #include "tools/refcloud/faults.h"
+#include "tools/refcloud/rules.h"
 #include "tools/refcloud/server.h"
 
 namespace tillbridge::refcloud {
@@ -39,6 +42,11 @@ Serving
   --tls-cert FILE          PEM certificate (chain) to serve HTTPS
   --tls-key FILE           PEM private key for --tls-cert
   --brand NAME             store name used in SMS texts (default "Corner Store")
+  --rules FILE             message rules and sending numbers (JSON, see
+                           docs/messages.md); default: the built-in rules
+                           (tools/refcloud/rules.default.json)
+  --tick-seconds N         send due follow-ups and re-engagement every N
+                           seconds (default 30; 0: only POST /admin/run-due)
   --coupon-upc-prefix D    UPC number system (one digit) that starts every
                            coupon's UPC-A (default 5, GS1's coupon system)
   --max-batch-events N     push limit announced to agents (default 1000)
@@ -65,6 +73,7 @@ struct Args {
   ServerOptions server;
   std::string db = ":memory:";
   std::string brand = "Corner Store";
+  std::string rules_file;
   char coupon_upc_prefix = '5';
   std::uint64_t seed = 1;
   FaultSettings faults;
@@ -127,6 +136,12 @@ Result<Args> ParseArgs(int argc, char** argv) {
       args.server.tls_key = value;
     } else if (flag == "--brand") {
       args.brand = value;
+    } else if (flag == "--rules") {
+      args.rules_file = value;
+    } else if (flag == "--tick-seconds") {
+      auto n = Number(flag, value, 0, 86'400);
+      if (!n.ok()) return n.status();
+      args.server.tick_seconds = static_cast<int>(*n);
     } else if (flag == "--coupon-upc-prefix") {
       if (value.size() != 1 || value[0] < '0' || value[0] > '9') {
         return Status::InvalidArgument(
@@ -195,6 +210,19 @@ Result<Args> ParseArgs(int argc, char** argv) {
   return args;
 }
 
+// The rules from `path`, or the built-in ones when it is empty.
+Result<RuleSet> LoadRules(const std::string& path) {
+  if (path.empty()) return ParseRuleSet(DefaultRulesJson());
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidArgument("--rules: cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto rules = ParseRuleSet(text.str());
+  if (!rules.ok())
+    return Status::InvalidArgument("--rules " + path + ": " + rules.status().message());
+  return rules;
+}
+
 std::mutex& OutputMutex() {
   static std::mutex mutex;
   return mutex;
@@ -226,6 +254,11 @@ int Run(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  auto rule_set = LoadRules(args->rules_file);
+  if (!rule_set.ok()) {
+    std::cerr << "tillbridge-refcloud: " << rule_set.status().message() << "\n";
+    return 2;
+  }
   const Clock& clock = SystemClock::Instance();
   auto db = CloudDb::Open(args->db, clock);
   if (!db.ok()) {
@@ -238,7 +271,7 @@ int Run(int argc, char** argv) {
   }
   FaultInjector faults(args->seed, clock);
   faults.Set(args->faults);
-  const CloudRules rules(args->brand, args->coupon_upc_prefix);
+  CloudRules rules(args->brand, args->coupon_upc_prefix, std::move(rule_set).value());
   const bool tls = !args->server.tls_cert.empty() || !args->server.tls_key.empty();
   if (tls) Poco::Net::initializeSSL();
   int exit_code = 0;

@@ -37,7 +37,7 @@ struct RouteContext {
   const ServerOptions& options;
   CloudDb& db;
   FaultInjector& faults;
-  const CloudRules& rules;
+  CloudRules& rules;
   const Clock& clock;
   LogSink log;
   bool tls = false;
@@ -52,6 +52,11 @@ Reply HandleApi(RouteContext& context, const Request& request);
 Reply HandleHook(RouteContext& context, const Request& request);
 // /admin/...: counts, events, messages, inbound SMS, clicks, faults.
 Reply HandleAdmin(RouteContext& context, const Request& request);
+
+// Sends what is due at `now` (follow-ups, re-engagement) in one
+// transaction whose clock reads `now`, and logs it. Used by the server's
+// ticker and POST /admin/run-due.
+Result<CloudRules::DueResult> RunDueAt(RouteContext& context, UnixMillis now);
 
 // The bearer token of an Authorization header compared in constant time.
 bool BearerMatches(const std::string& authorization, const std::string& token);

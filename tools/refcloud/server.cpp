@@ -19,7 +19,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
 #include <istream>
+#include <mutex>
 #include <thread>
 
 #include "common/phone.h"
@@ -71,7 +73,7 @@ std::string ReadBody(Poco::Net::HTTPServerRequest& request, std::size_t limit) {
 }  // namespace
 
 struct RefCloudServer::Impl {
-  Impl(const ServerOptions& options_in, CloudDb& db, FaultInjector& faults, const CloudRules& rules,
+  Impl(const ServerOptions& options_in, CloudDb& db, FaultInjector& faults, CloudRules& rules,
        const Clock& clock, LogSink log)
       : options(options_in), context{options, db, faults, rules, clock, std::move(log)} {}
 
@@ -86,6 +88,10 @@ struct RefCloudServer::Impl {
   int port = 0;
   std::string url;
   bool stopped = false;
+  std::thread ticker;
+  std::mutex ticker_mutex;
+  std::condition_variable ticker_cv;
+  bool ticker_stop = false;  // guarded by ticker_mutex
 };
 
 namespace {
@@ -232,8 +238,8 @@ RefCloudServer::~RefCloudServer() { Stop(); }
 
 Result<std::unique_ptr<RefCloudServer>> RefCloudServer::Start(const ServerOptions& options,
                                                               CloudDb& db, FaultInjector& faults,
-                                                              const CloudRules& rules,
-                                                              const Clock& clock, LogSink log) {
+                                                              CloudRules& rules, const Clock& clock,
+                                                              LogSink log) {
   auto impl = std::make_unique<Impl>(options, db, faults, rules, clock, std::move(log));
   const bool tls = !options.tls_cert.empty() || !options.tls_key.empty();
   if (tls && (options.tls_cert.empty() || options.tls_key.empty())) {
@@ -263,6 +269,19 @@ Result<std::unique_ptr<RefCloudServer>> RefCloudServer::Start(const ServerOption
     impl->server =
         std::make_unique<Poco::Net::HTTPServer>(new Factory(*impl), impl->pool, *socket, params);
     impl->server->start();
+    if (options.tick_seconds > 0) {
+      Impl* raw = impl.get();
+      raw->ticker = std::thread([raw] {
+        const auto period = std::chrono::seconds(raw->options.tick_seconds);
+        std::unique_lock lock(raw->ticker_mutex);
+        while (!raw->ticker_cv.wait_for(lock, period, [raw] { return raw->ticker_stop; })) {
+          lock.unlock();
+          // Failures are logged by RunDueAt; the next tick tries again.
+          (void)RunDueAt(raw->context, raw->context.clock.NowMillis());
+          lock.lock();
+        }
+      });
+    }
   } catch (const Poco::Exception& error) {
     return Status::Unavailable("cannot serve on " + options.host + ":" +
                                std::to_string(options.port) + ": " + error.displayText());
@@ -276,6 +295,12 @@ std::string RefCloudServer::url() const { return impl_->url; }
 void RefCloudServer::Stop() {
   if (impl_->stopped) return;
   impl_->stopped = true;
+  {
+    std::lock_guard lock(impl_->ticker_mutex);
+    impl_->ticker_stop = true;
+  }
+  impl_->ticker_cv.notify_all();
+  if (impl_->ticker.joinable()) impl_->ticker.join();
   impl_->context.db.Shutdown();
   impl_->server->stopAll(true);
   impl_->pool.joinAll();

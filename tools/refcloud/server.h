@@ -28,6 +28,9 @@ struct ServerOptions {
   std::size_t max_batch_bytes = 4 * 1024 * 1024;
   int max_wait_seconds = 60;
   bool quiet = false;  // no per-request log lines
+  // How often the server sends what is due (follow-ups, re-engagement) on
+  // its own; 0: only on POST /admin/run-due.
+  int tick_seconds = 30;
 };
 
 // Writes one readable log line (the caller adds nothing; phones arrive masked).
@@ -35,19 +38,19 @@ using LogSink = std::function<void(const std::string& line)>;
 
 class RefCloudServer {
  public:
-  // Binds and starts serving. The database, faults, rules and clock must
-  // outlive the server.
+  // Binds and starts serving, and starts the ticker that sends what is
+  // due. The database, faults, rules and clock must outlive the server.
   static Result<std::unique_ptr<RefCloudServer>> Start(const ServerOptions& options, CloudDb& db,
-                                                       FaultInjector& faults,
-                                                       const CloudRules& rules, const Clock& clock,
-                                                       LogSink log);
+                                                       FaultInjector& faults, CloudRules& rules,
+                                                       const Clock& clock, LogSink log);
   ~RefCloudServer();
   RefCloudServer(const RefCloudServer&) = delete;
   RefCloudServer& operator=(const RefCloudServer&) = delete;
 
   int port() const;
   std::string url() const;  // http(s)://host:port
-  // Stops accepting, ends long polls, waits for requests in progress.
+  // Stops the ticker and accepting, ends long polls, waits for requests in
+  // progress.
   void Stop();
 
   struct Impl;  // the Poco side; defined in server.cpp
