@@ -3,9 +3,11 @@
 #include <Poco/JSON/Parser.h>
 
 #include <functional>
+#include <memory>
 
 #include "common/card_numbers.h"
 #include "common/coupon_scan.h"
+#include "store/attribution.h"
 #include "store/card_guard.h"
 #include "store/consent_ledger.h"
 #include "store/event_json.h"
@@ -56,9 +58,15 @@ Status EnsureContact(Database& db, const CloudChange& change) {
 class ChangeApplier {
  public:
   // `record` is ConsentLedger::RecordLocked, reachable only from CloudChanges.
+  // `window_days` and `now` are for attributing sales to messages sent.
   ChangeApplier(Database& db, ApplyReport& report,
-                std::function<Result<ConsentOutcome>(const ConsentChange&)> record)
-      : db_(db), report_(report), record_(std::move(record)) {}
+                std::function<Result<ConsentOutcome>(const ConsentChange&)> record,
+                std::int64_t window_days, UnixMillis now)
+      : db_(db),
+        report_(report),
+        record_(std::move(record)),
+        window_days_(window_days),
+        now_(now) {}
 
   Result<bool> Apply(const CloudChange& change) {
     return std::visit([&](const auto& data) { return ApplyData(change, data); }, change.data);
@@ -161,14 +169,25 @@ class ChangeApplier {
         "INSERT INTO engagement (change_id, phone, kind, campaign, occurred_at, detail) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (change_id) DO NOTHING");
     if (!insert.ok()) return insert.status();
-    insert->Bind(1, MaskCardNumbers(change.change_id))
+    const std::string change_id = MaskCardNumbers(change.change_id);
+    insert->Bind(1, change_id)
         .Bind(2, change.phone)
         .Bind(3, MaskCardNumbers(data.kind))
         .Bind(4, MaskCardNumbers(data.campaign))
         .Bind(5, change.occurred_at)
         .Bind(6, MaskCardNumbersInJson(data.detail_json));
     TB_RETURN_IF_ERROR(insert->Run());
-    return db_.Changes() > 0;
+    if (db_.Changes() == 0) return false;
+    if (data.kind != "message_sent") return true;
+    // A message can arrive after the sales it should be credited with (the
+    // feed was down): attribution is decided again as it lands.
+    if (!attributor_) {
+      auto prepared = Attributor::Prepare(db_, window_days_, now_);
+      if (!prepared.ok()) return prepared.status();
+      attributor_ = std::move(prepared).value();
+    }
+    TB_RETURN_IF_ERROR(attributor_->OnEngagementStored(change_id));
+    return true;
   }
 
   Result<bool> ApplyData(const CloudChange& change, const CloudLoyalty& data) {
@@ -221,6 +240,9 @@ class ChangeApplier {
   Database& db_;
   ApplyReport& report_;
   std::function<Result<ConsentOutcome>(const ConsentChange&)> record_;
+  std::int64_t window_days_;
+  UnixMillis now_;
+  std::unique_ptr<Attributor> attributor_;  // prepared on the first engagement row
 };
 
 }  // namespace
@@ -244,7 +266,8 @@ Result<ApplyReport> CloudChanges::ApplyPage(const std::vector<CloudChange>& chan
 
   ApplyReport report;
   ChangeApplier applier(
-      db, report, [this](const ConsentChange& request) { return consents_.RecordLocked(request); });
+      db, report, [this](const ConsentChange& request) { return consents_.RecordLocked(request); },
+      core_.options.attribution_window_days, core_.Now());
   for (const CloudChange& change : changes) {
     const bool phone_optional = std::holds_alternative<CloudCoupon>(change.data);
     Status invalid;

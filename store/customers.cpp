@@ -1,6 +1,7 @@
 #include "store/customers.h"
 
 #include "common/card_numbers.h"
+#include "store/attribution.h"
 #include "store/card_guard.h"
 #include "store/store_core.h"
 
@@ -203,13 +204,17 @@ Result<bool> Customers::AddEngagement(const EngagementEvent& event) {
   if (event.change_id.empty()) return Status::InvalidArgument("engagement change_id is empty");
   if (event.kind.empty()) return Status::InvalidArgument("engagement kind is empty");
   std::lock_guard lock(core_.mutex);
-  auto insert = core_.db->Prepare(
+  Database& db = *core_.db;
+  TransactionGuard txn(db);
+  TB_RETURN_IF_ERROR(txn.begin_status());
+  auto insert = db.Prepare(
       "INSERT INTO engagement (change_id, phone, kind, campaign, occurred_at, detail) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (change_id) DO NOTHING");
   if (!insert.ok()) return insert.status();
   // Cloud text is masked like any source's (an SMS a customer wrote may hold
   // a card number).
-  insert->Bind(1, MaskCardNumbers(event.change_id))
+  const std::string change_id = MaskCardNumbers(event.change_id);
+  insert->Bind(1, change_id)
       .Bind(2, event.phone)
       .Bind(3, MaskCardNumbers(event.kind))
       .Bind(4, MaskCardNumbers(event.campaign))
@@ -217,7 +222,18 @@ Result<bool> Customers::AddEngagement(const EngagementEvent& event) {
       .Bind(6, event.detail_json.empty() ? std::string("{}")
                                          : MaskCardNumbersInJson(event.detail_json));
   TB_RETURN_IF_ERROR(insert->Run());
-  return core_.db->Changes() > 0;
+  if (db.Changes() == 0) return false;
+  if (event.kind != "message_sent") {
+    TB_RETURN_IF_ERROR(txn.Commit());
+    return true;
+  }
+  // A message sent is stored with the attributions it decides, in the same
+  // transaction (store/attribution.h).
+  auto attributor = Attributor::Prepare(db, core_.options.attribution_window_days, core_.Now());
+  if (!attributor.ok()) return attributor.status();
+  TB_RETURN_IF_ERROR((*attributor)->OnEngagementStored(change_id));
+  TB_RETURN_IF_ERROR(txn.Commit());
+  return true;
 }
 
 }  // namespace tillbridge::store

@@ -218,6 +218,84 @@ CREATE INDEX coupons_by_upc ON coupons (upc) WHERE upc IS NOT NULL;
 ALTER TABLE transactions ADD COLUMN loyalty_points_earned INTEGER;
 ALTER TABLE transactions ADD COLUMN loyalty_balance INTEGER;
 )sql",
+      // 9 -> 10: closed-loop attribution. Every message the cloud reports
+      // sent (engagement kind message_sent), with what attribution needs
+      // lifted out of its detail; the message credited with each sale; the
+      // indexes the ROI report reads through; and the role of a web
+      // sign-in. The backfill repeats the rule of store/attribution.cpp on
+      // purpose: a shipped migration must not change when that code does.
+      R"sql(
+CREATE TABLE sms_messages (
+  change_id TEXT PRIMARY KEY,
+  phone TEXT NOT NULL,
+  campaign TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  coupon_code TEXT NOT NULL,
+  attributable INTEGER NOT NULL,
+  sent_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sms_messages_phone ON sms_messages (phone, sent_at);
+-- Covering: the ROI report counts a range's messages from the index alone.
+CREATE INDEX sms_messages_sent ON sms_messages (sent_at, campaign, rule, purpose, coupon_code);
+CREATE INDEX sms_messages_coupon ON sms_messages (coupon_code, sent_at) WHERE coupon_code <> '';
+INSERT INTO sms_messages (change_id, phone, campaign, rule, purpose, message_id, coupon_code,
+                          attributable, sent_at)
+SELECT change_id, phone, campaign, rule, purpose, message_id, coupon_code,
+       CASE WHEN flag IS NOT NULL THEN flag <> 0
+            ELSE NOT (purpose = 'transactional' OR
+                      campaign IN ('receipt', 'keyword_reply', 'double_opt_in_request') OR
+                      rule IN ('receipt', 'keyword_reply', 'double_opt_in_request'))
+       END,
+       occurred_at
+FROM (
+  SELECT change_id, phone, campaign, occurred_at,
+         coalesce(CAST(json_extract(d, '$.rule') AS TEXT), '') AS rule,
+         coalesce(CAST(json_extract(d, '$.purpose') AS TEXT), '') AS purpose,
+         coalesce(CAST(json_extract(d, '$.message_id') AS TEXT), '') AS message_id,
+         upper(trim(coalesce(CAST(json_extract(d, '$.coupon_code') AS TEXT), ''))) AS coupon_code,
+         json_extract(d, '$.attributable') AS flag
+  FROM (SELECT change_id, phone, campaign, occurred_at,
+               CASE WHEN json_valid(detail) THEN detail ELSE '{}' END AS d
+        FROM engagement WHERE kind = 'message_sent')
+);
+CREATE TABLE attributions (
+  source TEXT NOT NULL,
+  pos_id TEXT NOT NULL,
+  phone TEXT NOT NULL,
+  basis TEXT NOT NULL CHECK (basis IN ('coupon', 'last_touch')),
+  message_change_id TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  campaign TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  message_at INTEGER NOT NULL,
+  coupon_code TEXT NOT NULL,
+  sale_at INTEGER NOT NULL,
+  window_days INTEGER NOT NULL,
+  attributed_at INTEGER NOT NULL,
+  reversed_at INTEGER,
+  reversed_by TEXT,
+  reversal TEXT CHECK (reversal IN ('refund', 'void')),
+  PRIMARY KEY (source, pos_id)
+) WITHOUT ROWID;
+CREATE INDEX attributions_sale_at ON attributions (sale_at);
+-- The ROI report reads a range's sales, and each customer's sales, from
+-- these two indexes alone (covering), never from the table's rows; the
+-- second replaces transactions_phone, which it extends.
+CREATE INDEX transactions_occurred ON transactions (occurred_at, kind, currency, cashier,
+                                                    total_minor, customer_phone, source,
+                                                    pos_id, revision);
+DROP INDEX transactions_phone;
+CREATE INDEX transactions_customer ON transactions (customer_phone, occurred_at, kind, currency,
+                                                    source, pos_id, revision);
+CREATE INDEX transactions_revised ON transactions (source, pos_id, revision) WHERE revision > 1;
+CREATE INDEX transactions_refund_of ON transactions (source, refund_of) WHERE refund_of IS NOT NULL;
+CREATE INDEX coupon_redemptions_sale ON coupon_redemptions (source, pos_id);
+CREATE INDEX coupon_redemptions_upper ON coupon_redemptions (upper(code), redeemed_at);
+CREATE INDEX consent_ledger_occurred ON consent_ledger (occurred_at);
+ALTER TABLE web_sessions ADD COLUMN role TEXT NOT NULL DEFAULT 'cashier';
+)sql",
   };
   return steps;
 }

@@ -4,6 +4,7 @@
 
 #include "common/digest.h"
 #include "common/platform/files.h"
+#include "store/attribution.h"
 #include "store/cloud_changes.h"
 #include "store/consent_ledger.h"
 #include "store/customers.h"
@@ -12,6 +13,7 @@
 #include "store/web_sessions.h"
 #include "store/migrations.h"
 #include "store/outbox.h"
+#include "store/roi_report.h"
 #include "store/store_core.h"
 #include "store/sync_state.h"
 #include "store/transaction_log.h"
@@ -163,7 +165,9 @@ Store::Store(std::unique_ptr<StoreCore> core)
       customers_(std::make_unique<Customers>(*core_)),
       idempotency_keys_(std::make_unique<IdempotencyKeys>(*core_)),
       cloud_changes_(std::make_unique<CloudChanges>(*core_, *consents_)),
-      web_sessions_(std::make_unique<WebSessions>(*core_)) {}
+      web_sessions_(std::make_unique<WebSessions>(*core_)),
+      attributions_(std::make_unique<Attributions>(*core_)),
+      roi_reports_(std::make_unique<RoiReports>(*core_)) {}
 
 Store::~Store() = default;
 
@@ -176,6 +180,8 @@ Customers& Store::customers() { return *customers_; }
 IdempotencyKeys& Store::idempotency_keys() { return *idempotency_keys_; }
 CloudChanges& Store::cloud_changes() { return *cloud_changes_; }
 WebSessions& Store::web_sessions() { return *web_sessions_; }
+Attributions& Store::attributions() { return *attributions_; }
+RoiReports& Store::roi_reports() { return *roi_reports_; }
 const std::string& Store::agent_id() const { return core_->agent_id; }
 const std::string& Store::store_id() const { return core_->options.store_id; }
 const std::string& Store::terminal_id() const { return core_->options.terminal_id; }

@@ -26,6 +26,8 @@ class CloudChanges;
 class Customers;
 class IdempotencyKeys;
 class WebSessions;
+class Attributions;
+class RoiReports;
 struct StoreCore;
 
 // Called at named points inside multi-step writes ("ingest.after_transaction",
@@ -40,6 +42,10 @@ struct StoreOptions {
   const Clock* clock = nullptr;  // nullptr: the system clock
   FaultHook fault_hook;
   int busy_timeout_ms = 5000;
+  // How long after an attributable SMS a sale to the same phone is credited
+  // to it (last touch, store/attribution.h). Each attribution keeps the
+  // window it was decided with.
+  int attribution_window_days = 7;
 };
 
 struct SourceCursorInfo {
@@ -83,6 +89,10 @@ class Store {
   IdempotencyKeys& idempotency_keys();
   CloudChanges& cloud_changes();
   WebSessions& web_sessions();
+  // Which SMS message is credited with each sale (store/attribution.h).
+  Attributions& attributions();
+  // The measured-ROI report over a date range (store/roi_report.h).
+  RoiReports& roi_reports();
 
   const std::string& agent_id() const;
   const std::string& store_id() const;
@@ -122,6 +132,8 @@ class Store {
   std::unique_ptr<IdempotencyKeys> idempotency_keys_;
   std::unique_ptr<CloudChanges> cloud_changes_;
   std::unique_ptr<WebSessions> web_sessions_;
+  std::unique_ptr<Attributions> attributions_;
+  std::unique_ptr<RoiReports> roi_reports_;
 };
 
 }  // namespace tillbridge::store

@@ -6,6 +6,7 @@
 #include "common/card_numbers.h"
 #include "common/coupon_scan.h"
 #include "common/text.h"
+#include "store/attribution.h"
 #include "store/card_guard.h"
 #include "store/event_json.h"
 #include "store/store_core.h"
@@ -225,6 +226,10 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
     if (!stmt->ok()) return stmt->status();
   }
 
+  auto prepared_attributor = Attributor::Prepare(db, core_.options.attribution_window_days, now);
+  if (!prepared_attributor.ok()) return prepared_attributor.status();
+  const std::unique_ptr<Attributor> attributor = std::move(prepared_attributor).value();
+
   int queued = 0;
   std::unique_ptr<CouponRedeemer> redeemer;
   for (const Transaction& record : records) {
@@ -336,15 +341,21 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
       }
     }
 
-    if (record.kind != TransactionKind::kSale || record.coupon_codes.empty()) continue;
-    if (!redeemer) {
-      auto prepared = CouponRedeemer::Prepare(db);
-      if (!prepared.ok()) return prepared.status();
-      redeemer = std::move(prepared).value();
+    if (record.kind == TransactionKind::kSale && !record.coupon_codes.empty()) {
+      if (!redeemer) {
+        auto prepared = CouponRedeemer::Prepare(db);
+        if (!prepared.ok()) return prepared.status();
+        redeemer = std::move(prepared).value();
+      }
+      auto redeemed =
+          redeemer->Redeem(record, source, event_id, core_.options, *insert_outbox, now);
+      if (!redeemed.ok()) return redeemed.status();
+      queued += *redeemed;
     }
-    auto redeemed = redeemer->Redeem(record, source, event_id, core_.options, *insert_outbox, now);
-    if (!redeemed.ok()) return redeemed.status();
-    queued += *redeemed;
+
+    // After the redemptions: a coupon the sale took is what credits it to
+    // the message that carried the coupon.
+    TB_RETURN_IF_ERROR(attributor->OnTransaction(source, record));
   }
 
   auto cursor = db.Prepare(
