@@ -8,14 +8,15 @@ namespace tillbridge::agent {
 namespace {
 
 const std::set<std::string>& ValueOptions() {
-  static const std::set<std::string> options = {"config",      "format",   "output",
-                                                "pidfile",     "umask",    "templates",
-                                                "command-set", "currency", "region"};
+  static const std::set<std::string> options = {
+      "config",   "format", "output", "pidfile", "umask", "templates",       "command-set",
+      "currency", "region", "from",   "to",      "out",   "cost-per-message"};
   return options;
 }
 
 const std::set<std::string>& FlagOptions() {
-  static const std::set<std::string> flags = {"json", "help", "version", "daemon", "launch"};
+  static const std::set<std::string> flags = {"json",   "help",   "version",
+                                              "daemon", "launch", "stdin"};
   return flags;
 }
 
@@ -100,6 +101,18 @@ Commands:
       --command-set SET    auto, escpos or star (default: printer.command_set)
       --currency CODE      ISO 4217 currency of printed amounts (default USD)
       --region CC          country for phone numbers without +prefix (default US)
+  report                   what the store's text messages brought in (ROI): redemption,
+                           repeat visits, average sale, revenue per message, campaigns
+      --from YYYY-MM-DD    first day (default: 29 days before --to)
+      --to YYYY-MM-DD      last day, INCLUDED (default: today); days are the store's
+                           local days (report.utc_offset)
+      --format FORMAT      text (default: a summary with how each figure is computed),
+                           html (one page with charts, works offline), json or csv
+      --out FILE           write to FILE instead of standard output
+      --cost-per-message D what one SMS costs, e.g. 0.0079 (default: report.cost_per_message)
+  manager-password [--stdin]
+                           set the password of the manager page (/manager on the local
+                           API); asks twice on the terminal, or reads one line with --stdin
   config-reference         print every config key with its default (Markdown)
 
 Options for every command:

@@ -132,7 +132,8 @@ int Dispatch(int argc, char** argv) {
     }
     return RunDecode(line, nullptr, std::cout, std::cerr);
   }
-  const std::set<std::string> known = {"status", "doctor", "consents", "api-token"};
+  const std::set<std::string> known = {"status",    "doctor", "consents",
+                                       "api-token", "report", "manager-password"};
   if (!known.count(command)) {
     std::cerr << "tillbridge: unknown command '" << command << "' (see tillbridge --help)\n";
     return kExitUsage;
@@ -146,6 +147,10 @@ int Dispatch(int argc, char** argv) {
     return RunStatus(*config, line.flags.count("json") > 0, std::cout, std::cerr);
   if (command == "doctor") return RunDoctor(*config, std::cout);
   if (command == "api-token") return RunApiToken(*config, line, std::cout, std::cerr);
+  if (command == "report") {
+    return RunReport(*config, line, SystemClock::Instance().NowMillis(), std::cout, std::cerr);
+  }
+  if (command == "manager-password") return RunManagerPassword(*config, line, std::cout, std::cerr);
   return RunConsents(*config, line, std::cout, std::cerr);
 }
 

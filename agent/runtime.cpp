@@ -13,6 +13,7 @@
 #include "drivers/printer/printer_tap.h"
 #include "drivers/printer/printer_tap_config.h"
 #include "drivers/sql/sql_source.h"
+#include "drivers/sql/time_zone.h"
 #include "store/outbox.h"
 #include "store/store.h"
 #include "sync/sync_options.h"
@@ -65,7 +66,27 @@ Result<std::unique_ptr<store::Store>> OpenConfiguredStore(const LoadedConfig& co
   options.terminal_id = config.values.GetString("agent.terminal_id");
   options.busy_timeout_ms =
       static_cast<int>(config.values.GetDuration("store.busy_timeout").count());
+  // The report's attribution window is applied when sales are recorded
+  // (store/attribution.h), so it lives in the store's options.
+  options.attribution_window_days =
+      static_cast<int>(config.values.GetInt("report.attribution_window_days"));
   return store::Store::Open(options);
+}
+
+Result<report::ReportSettings> ReportSettingsFor(const LoadedConfig& config) {
+  auto settings = report::ReportSettingsFrom(config.values);
+  if (!settings.ok() || !settings->follow_pos_time_zone) return settings;
+  const std::string zone_name = config.values.GetString("pos.time_zone");
+  auto zone = drivers::TimeZone::Load(zone_name, config.values.GetString("pos.zoneinfo_dir"));
+  if (!zone.ok()) {
+    return Status::InvalidArgument("key 'report.utc_offset' is pos, but pos.time_zone '" +
+                                   zone_name + "' cannot be used: " + zone.status().message() +
+                                   " (set report.utc_offset to an offset such as -05:00)");
+  }
+  settings->offset_at = [zone = *zone](UnixMillis utc) {
+    return static_cast<std::int32_t>(zone.OffsetAt(utc / 1000) / 60);
+  };
+  return settings;
 }
 
 namespace {
@@ -75,11 +96,21 @@ Status StartApi(RuntimeParts& parts) {
   if (!values.GetBool("api.enabled")) return Status::Ok();
   auto options = ApiOptionsFrom(values, values.GetString("agent.data_dir"));
   if (!options.ok()) return options.status();
+  // The manager page's days; a zone that cannot be loaded costs the report
+  // its local days, not the agent its start.
+  auto report_settings = ReportSettingsFor(parts.config);
+  if (report_settings.ok()) {
+    options->report = *report_settings;
+  } else {
+    LogWarning("agent", report_settings.status().message() + "; the report uses UTC days");
+  }
   auto api = ApiServer::Start(*options, *parts.store, *parts.phones);
   if (!api.ok()) return Status(api.status().code(), "local API: " + api.status().message());
   parts.api = std::move(api).value();
   parts.description.push_back("local API and cashier page " + parts.api->BaseUrl() +
                               " (cashier sign-in link: `tillbridge api-token --launch`)");
+  parts.description.push_back("manager page " + parts.api->BaseUrl() +
+                              "/manager (password: `tillbridge manager-password`)");
   return Status::Ok();
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "agent/config.h"
+#include "agent/report/report_settings.h"
 #include "common/status.h"
 
 namespace tillbridge::store {
@@ -41,6 +42,11 @@ class Runtime {
 // creating the folder when `create_dir` is set.
 Result<std::unique_ptr<store::Store>> OpenConfiguredStore(const LoadedConfig& config,
                                                           bool create_dir);
+
+// The report.* settings for `config`, with report.utc_offset = pos
+// resolved from pos.time_zone and pos.zoneinfo_dir. InvalidArgument names
+// the key when a value is unusable (or the zone cannot be loaded).
+Result<report::ReportSettings> ReportSettingsFor(const LoadedConfig& config);
 
 // The store file's path for `config`.
 std::string StorePath(const LoadedConfig& config);

@@ -233,6 +233,9 @@ Result<ApiOptions> ApiOptionsFrom(const ConfigValues& values, const std::string&
           "consent.*_text and consent.*_frequency must not be empty: customers must see them");
     }
   }
+  auto report = report::ReportSettingsFrom(values);
+  if (!report.ok()) return report.status();
+  options.report = *report;
   return options;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/report/report_settings.h"
 #include "common/clock.h"
 #include "common/config_spec.h"
 #include "common/status.h"
@@ -50,6 +51,8 @@ struct ApiOptions {
   DefaultDisclosure transactional_disclosure;
   DefaultDisclosure marketing_disclosure;
   const Clock* clock = nullptr;  // nullptr: the store's clock
+  // The manager page's ROI report: cost per message, local day boundaries.
+  report::ReportSettings report;
 };
 
 // The keys this module reads, with types, defaults and descriptions.

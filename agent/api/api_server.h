@@ -1,5 +1,6 @@
 // The local HTTP server: serves the REST API under /v1, the cashier page at
-// /, GET /healthz and GET /metrics on 127.0.0.1 (by default).
+// /, the manager page and ROI report under /manager, GET /healthz and
+// GET /metrics on 127.0.0.1 (by default).
 #pragma once
 
 #include <cstdint>

@@ -20,6 +20,7 @@ enum class Access {
   kPublic,   // anyone (page, health, sign-in)
   kApi,      // bearer token, or session cookie (+ CSRF token for writes)
   kMetrics,  // public unless api.metrics_require_token
+  kManager,  // manager page session only (no bearer token, no cashier session)
 };
 
 struct Route {
@@ -40,6 +41,12 @@ const std::vector<Route>& Routes() {
       {"DELETE", "/session", DeleteSession, Access::kPublic, false},
       {"GET", "/healthz", GetHealth, Access::kPublic, false},
       {"GET", "/metrics", GetMetrics, Access::kMetrics, false},
+      {"GET", "/manager", GetManagerPage, Access::kPublic, false},
+      {"GET", "/manager/session", GetManagerSession, Access::kPublic, false},
+      {"POST", "/manager/login", PostManagerLogin, Access::kPublic, false},
+      {"POST", "/manager/logout", PostManagerLogout, Access::kPublic, false},
+      {"GET", "/manager/report", GetManagerReport, Access::kManager, false},
+      {"GET", "/manager/report.css", GetManagerReportCss, Access::kPublic, false},
       {"POST", "/v1/consents", PostConsent, Access::kApi, true},
       {"GET", "/v1/consents/{phone}", GetConsent, Access::kApi, false},
       {"GET", "/v1/consents/{phone}/history", GetConsentHistory, Access::kApi, false},
@@ -142,6 +149,18 @@ std::optional<HttpResponse> Authenticate(const HttpRequest& request, const std::
   return std::nullopt;
 }
 
+// The live session behind cookie `name`, when it is of `role`: a manager's
+// cookie opens no cashier route and a cashier's no manager route, whatever
+// name it is sent under.
+std::optional<Session> SessionFromCookie(SessionRegistry& sessions, const HttpRequest& request,
+                                         std::string_view name, std::string_view role) {
+  auto cookie = CookieValue(request.Header("cookie"), name);
+  if (!cookie) return std::nullopt;
+  std::optional<Session> session = sessions.Find(*cookie);
+  if (session && session->role != role) return std::nullopt;
+  return session;
+}
+
 std::optional<ApiError> CheckIdempotencyKey(const std::string& key) {
   if (key.size() > 200) return ApiError{400, "Idempotency-Key", "must be at most 200 characters"};
   for (const char c : key) {
@@ -159,10 +178,11 @@ ApiService::ApiService(ApiOptions options, std::string token, store::Store& stor
     : options_(std::move(options)),
       token_(std::move(token)),
       store_(store),
-      sessions_(store, options_.clock ? *options_.clock : store.clock(), options_.session_ttl) {
+      sessions_(store, options_.clock ? *options_.clock : store.clock(), options_.session_ttl),
+      manager_logins_(kManagerLoginFailures, kManagerLoginWindow) {
   const Clock& clock = options_.clock ? *options_.clock : store.clock();
   context_ = std::make_unique<ApiContext>(
-      ApiContext{options_, token_, store, phones, clock, sessions_, metrics_});
+      ApiContext{options_, token_, store, phones, clock, sessions_, metrics_, manager_logins_});
 }
 
 ApiService::~ApiService() = default;
@@ -199,9 +219,15 @@ HttpResponse ApiService::Dispatch(const HttpRequest& request, std::string* route
     }
   }
 
-  std::optional<Session> session;
-  if (auto cookie = CookieValue(request.Header("cookie"), SessionCookieName())) {
-    session = sessions_.Find(*cookie);
+  const bool is_manager_path =
+      request.path == "/manager" || request.path.rfind("/manager/", 0) == 0;
+  std::optional<Session> session =
+      is_manager_path ? SessionFromCookie(sessions_, request, ManagerCookieName(), kManagerRole)
+                      : SessionFromCookie(sessions_, request, SessionCookieName(), kCashierRole);
+  if (found != nullptr && found->access == Access::kManager && !session) {
+    return ErrorResponse(401, std::nullopt,
+                         "sign in on the manager page first (a cashier session or the API token "
+                         "does not open the report)");
   }
   const bool is_api_path = request.path == "/v1" || request.path.rfind("/v1/", 0) == 0;
   const bool needs_auth =

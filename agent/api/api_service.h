@@ -1,5 +1,6 @@
 // The local API as a function from HttpRequest to HttpResponse: routing,
-// authentication (bearer token, or session cookie plus CSRF token), the
+// authentication (bearer token, or session cookie plus CSRF token; the
+// manager page's own session for /manager/report), the
 // Idempotency-Key protocol, and the routes. Knows nothing of sockets; the
 // HTTP server (api_server.cpp) feeds it.
 #pragma once
@@ -13,6 +14,7 @@
 #include "agent/api/api_metrics.h"
 #include "agent/api/api_options.h"
 #include "agent/api/http_types.h"
+#include "agent/api/login_throttle.h"
 #include "agent/api/sessions.h"
 #include "common/phone.h"
 #include "store/store.h"
@@ -20,6 +22,10 @@
 namespace tillbridge::agent {
 
 struct ApiContext;
+
+// Wrong manager passwords one client may try per window before 429.
+inline constexpr std::size_t kManagerLoginFailures = 5;
+inline constexpr std::chrono::milliseconds kManagerLoginWindow{60'000};
 
 // Thread-safe: Handle may run on many threads at once. `store` and `phones`
 // must outlive the service.
@@ -51,6 +57,7 @@ class ApiService {
   std::string token_;
   store::Store& store_;
   SessionRegistry sessions_;
+  LoginThrottle manager_logins_;
   ApiMetrics metrics_;
   std::unique_ptr<ApiContext> context_;
   std::mutex in_flight_mutex_;

@@ -576,6 +576,7 @@ void HttpServer::Impl::Dispatch(Connection& connection, TimePoint now) {
   {
     std::lock_guard lock(queue_mutex);
     jobs.push_back(Job{connection.id, connection.parser.TakeRequest()});
+    jobs.back().request.client = connection.client;
   }
   work_ready.notify_one();
 }

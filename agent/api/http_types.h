@@ -17,6 +17,7 @@ struct HttpRequest {
   // Header names in lower case, in arrival order.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  std::string client;  // the remote IP address ("" when not over a socket)
 
   // The first value of header `name` (lower case), or "" when absent.
   std::string Header(std::string_view name) const;

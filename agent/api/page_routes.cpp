@@ -27,17 +27,6 @@ void AddPageSecurityHeaders(HttpResponse& response) {
   response.headers.emplace_back("Referrer-Policy", "no-referrer");
 }
 
-HttpResponse Asset(const std::string& name, const char* cache_control) {
-  const WebAsset* asset = FindWebAsset(name);
-  if (asset == nullptr) return ErrorResponse(404, std::nullopt, "no such file: " + name);
-  HttpResponse response;
-  response.content_type = std::string(asset->content_type);
-  response.body = std::string(asset->body);
-  response.headers.emplace_back("Cache-Control", cache_control);
-  AddPageSecurityHeaders(response);
-  return response;
-}
-
 std::string SessionCookie(const ApiContext& context, const Session& session) {
   return std::string(kCookieName) + "=" + session.id +
          "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
@@ -72,10 +61,21 @@ HttpResponse Redirect(std::string location) {
 
 std::string_view SessionCookieName() { return kCookieName; }
 
-HttpResponse GetPage(ApiContext&, const RouteCall&) { return Asset("index.html", "no-store"); }
+HttpResponse PageAsset(const std::string& name, const char* cache_control) {
+  const WebAsset* asset = FindWebAsset(name);
+  if (asset == nullptr) return ErrorResponse(404, std::nullopt, "no such file: " + name);
+  HttpResponse response;
+  response.content_type = std::string(asset->content_type);
+  response.body = std::string(asset->body);
+  response.headers.emplace_back("Cache-Control", cache_control);
+  AddPageSecurityHeaders(response);
+  return response;
+}
+
+HttpResponse GetPage(ApiContext&, const RouteCall&) { return PageAsset("index.html", "no-store"); }
 
 HttpResponse GetAsset(ApiContext&, const RouteCall& call) {
-  return Asset(call.params.at(0), "no-cache");
+  return PageAsset(call.params.at(0), "no-cache");
 }
 
 HttpResponse GetLaunch(ApiContext& context, const RouteCall& call) {

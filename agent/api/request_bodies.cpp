@@ -265,4 +265,14 @@ std::optional<ApiError> ParseLoginRequest(std::string_view body, LoginRequest* o
   return std::nullopt;
 }
 
+std::optional<ApiError> ParseManagerLoginRequest(std::string_view body, ManagerLoginRequest* out) {
+  JsonValue object;
+  if (auto error = ParseObjectBody(body, &object)) return error;
+  ObjectReader reader(object);
+  auto password = reader.String("password", Presence::kRequired, 1024);
+  if (auto error = reader.Finish()) return error;
+  out->password = *password;
+  return std::nullopt;
+}
+
 }  // namespace tillbridge::agent

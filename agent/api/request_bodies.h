@@ -59,4 +59,10 @@ std::optional<ApiError> ParseDisclosureRequest(std::string_view body, Disclosure
 std::optional<ApiError> ParseTransactionRequest(std::string_view body, TransactionRequest* out);
 std::optional<ApiError> ParseLoginRequest(std::string_view body, LoginRequest* out);
 
+// POST /manager/login: {"password": "..."}.
+struct ManagerLoginRequest {
+  std::string password;
+};
+std::optional<ApiError> ParseManagerLoginRequest(std::string_view body, ManagerLoginRequest* out);
+
 }  // namespace tillbridge::agent

@@ -9,6 +9,7 @@
 #include "agent/api/api_metrics.h"
 #include "agent/api/api_options.h"
 #include "agent/api/http_types.h"
+#include "agent/api/login_throttle.h"
 #include "agent/api/sessions.h"
 #include "common/clock.h"
 #include "common/phone.h"
@@ -25,12 +26,15 @@ struct ApiContext {
   const Clock& clock;
   SessionRegistry& sessions;
   ApiMetrics& metrics;
+  LoginThrottle& manager_logins;  // wrong manager passwords per client
 };
 
 struct RouteCall {
   const HttpRequest& request;
   std::vector<std::string> params;  // decoded {placeholders}, in order
-  std::optional<Session> session;   // set when signed in by cookie
+  // Set when signed in by cookie: on /manager routes a manager session
+  // (cookie tb_manager), elsewhere a cashier session (tb_session).
+  std::optional<Session> session;
 };
 
 using RouteHandler = HttpResponse (*)(ApiContext&, const RouteCall&);
@@ -46,6 +50,11 @@ HttpResponse StoreFailure(const Status& status, std::string_view what);
 
 // The name of the cashier page's session cookie.
 std::string_view SessionCookieName();
+// The name of the manager page's session cookie.
+std::string_view ManagerCookieName();
+// A compiled-in page file with the pages' security headers (CSP and
+// friends), or 404.
+HttpResponse PageAsset(const std::string& name, const char* cache_control);
 
 // consent_routes.cpp
 HttpResponse PostConsent(ApiContext& context, const RouteCall& call);
@@ -70,5 +79,12 @@ HttpResponse PostSession(ApiContext& context, const RouteCall& call);
 HttpResponse DeleteSession(ApiContext& context, const RouteCall& call);
 HttpResponse GetHealth(ApiContext& context, const RouteCall& call);
 HttpResponse GetMetrics(ApiContext& context, const RouteCall& call);
+// manager_routes.cpp: the manager page, its sign-in and the ROI report.
+HttpResponse GetManagerPage(ApiContext& context, const RouteCall& call);
+HttpResponse GetManagerSession(ApiContext& context, const RouteCall& call);
+HttpResponse PostManagerLogin(ApiContext& context, const RouteCall& call);
+HttpResponse PostManagerLogout(ApiContext& context, const RouteCall& call);
+HttpResponse GetManagerReport(ApiContext& context, const RouteCall& call);
+HttpResponse GetManagerReportCss(ApiContext& context, const RouteCall& call);
 
 }  // namespace tillbridge::agent

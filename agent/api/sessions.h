@@ -1,7 +1,7 @@
-// Cashier page sign-ins: sessions behind an HttpOnly cookie, each with its
-// own CSRF token, and the launch-link nonces already used. Both are kept in
-// the store, so a restart neither signs cashiers out nor lets a used launch
-// link in again.
+// Page sign-ins (the cashier page's and the manager page's): sessions behind
+// an HttpOnly cookie, each with its own CSRF token and role, and the
+// launch-link nonces already used. Both are kept in the store, so a restart
+// neither signs anyone out nor lets a used launch link in again.
 #pragma once
 
 #include <chrono>
@@ -18,7 +18,11 @@ struct Session {
   std::string id;    // the cookie value (random, 32 bytes hex); only its hash is stored
   std::string csrf;  // sent back by the page in X-CSRF-Token
   UnixMillis expires_at = 0;
+  std::string role = "cashier";  // "cashier" or "manager"
 };
+
+inline constexpr const char* kCashierRole = "cashier";
+inline constexpr const char* kManagerRole = "manager";
 
 // Thread-safe. `store` must outlive it. A store that cannot be written (a
 // full disk) fails closed: no new session, no launch link accepted.
@@ -27,9 +31,10 @@ class SessionRegistry {
   SessionRegistry(store::Store& store, const Clock& clock, std::chrono::milliseconds ttl,
                   std::size_t max_sessions = 256);
 
-  // A new session; the one expiring first is dropped when max_sessions are
-  // live. Unavailable when the store cannot keep it.
-  Result<Session> Create();
+  // A new session of `role`; the one of that role expiring first is dropped
+  // when max_sessions of it are live. Unavailable when the store cannot
+  // keep it.
+  Result<Session> Create(const std::string& role = kCashierRole);
   // The live session with `id`, or nullopt (unknown, expired, or the store
   // cannot be read).
   std::optional<Session> Find(const std::string& id);

@@ -7,6 +7,7 @@
 
 #include "agent/cli.h"
 #include "agent/config.h"
+#include "common/clock.h"
 
 namespace tillbridge::agent {
 
@@ -27,6 +28,19 @@ int RunDoctor(const LoadedConfig& config, std::ostream& out);
 // `config` is null when no config file is in use.
 int RunDecode(const CommandLine& line, const LoadedConfig* config, std::ostream& out,
               std::ostream& err);
+
+// `tillbridge report`: the ROI report for --from/--to (local days, both
+// included; the last 30 days by default) as a terminal summary or, with
+// --format, html, json or csv to --out FILE or standard output. `now` sets
+// "today" for the default range. Exit 2 names the bad option.
+int RunReport(const LoadedConfig& config, const CommandLine& line, UnixMillis now,
+              std::ostream& out, std::ostream& err);
+
+// `tillbridge manager-password`: sets the manager page's password, read
+// twice from the terminal (echo off), or once per line from standard input
+// with --stdin. Signs every manager session out.
+int RunManagerPassword(const LoadedConfig& config, const CommandLine& line, std::ostream& out,
+                       std::ostream& err);
 
 // The local API's base URL from config, or "" when the API is disabled.
 std::string ApiBaseUrl(const LoadedConfig& config);

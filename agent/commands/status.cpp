@@ -137,7 +137,8 @@ void PrintJson(const LoadedConfig& config, const store::StoreStats& stats, const
   root.set("sources", sources);
   Poco::JSON::Object sync(Poco::JSON_PRESERVE_KEY_ORDER);
   for (const auto& [key, value] : stats.sync) {
-    if (key.rfind("source.", 0) != 0) sync.set(key, value);
+    // manager.* holds the manager page's password hash: not for a status line.
+    if (key.rfind("source.", 0) != 0 && key.rfind("manager.", 0) != 0) sync.set(key, value);
   }
   root.set("sync", sync);
   const std::string api_url = ApiBaseUrl(config);

@@ -5,7 +5,11 @@
 //   TOKEN <token>
 //   DB <path of the SQLite store>
 // then serves until its standard input closes (or "quit" arrives), so it
-// never outlives the test that started it. Optional: --double-opt-in.
+// never outlives the test that started it. Optional: --double-opt-in;
+// --roi-fixture fills the store with the ROI fixture (tests/store/
+// roi_fixture.h) and, before DB, prints one line per headline figure with
+// the fixture's hand-computed parts: "EXPECT KEY UNIT NUMERATOR DENOMINATOR";
+// --manager-password PW sets the manager page's password.
 // "coupon CODE FROM_S UNTIL_S [PHONE|-] [UPC]" on standard input stores a coupon
 // valid from FROM_S to UNTIL_S seconds from now (issued to PHONE when given),
 // as the change feed would, and answers "COUPON CODE". These store cloud data
@@ -22,11 +26,14 @@
 
 #include "agent/api/api_server.h"
 #include "agent/api/api_token.h"
+#include "agent/api/manager_password.h"
 #include "common/clock.h"
 #include "common/phone.h"
 #include "store/cloud_changes.h"
 #include "store/store.h"
 #include "store/sync_state.h"
+#include "store/web_sessions.h"
+#include "tests/store/roi_fixture.h"
 #include "tests/test_util.h"
 
 namespace {
@@ -87,6 +94,34 @@ std::string CloudCommand(store::Store& store, const std::string& line) {
   return "";
 }
 
+// The ROI fixture's expected headline, from its constants.
+void PrintRoiExpectations() {
+  using namespace store::testing;
+  struct Expected {
+    const char* key;
+    const char* unit;
+    std::int64_t numerator, denominator;
+  };
+  const Expected figures[] = {
+      {"coupon_redemption_rate", "ratio", kRoiCouponsRedeemed, kRoiCouponsTexted},
+      {"subscriber_repeat_rate", "ratio", kRoiSubscriberRepeaters, kRoiSubscriberCustomers},
+      {"non_subscriber_repeat_rate", "ratio", kRoiNonSubscriberRepeaters,
+       kRoiNonSubscriberCustomers},
+      {"aov_attributed", "money", kRoiAttributedRevenue, kRoiAttributedSales},
+      {"aov_other", "money", kRoiOtherRevenue, kRoiOtherSales},
+      {"aov_uplift", "ratio", kRoiUpliftNumerator, kRoiUpliftDenominator},
+      {"revenue_per_message", "money", kRoiAttributedRevenue, kRoiMessagesSent},
+      {"campaign_roi", "ratio", kRoiRoiNumerator, kRoiCostMinor},
+      {"counter_opt_in_rate", "ratio", kRoiCounterOptIns, kRoiSales},
+  };
+  for (const Expected& figure : figures) {
+    std::cout << "EXPECT " << figure.key << " " << figure.unit << " " << figure.numerator << " "
+              << figure.denominator << "\n";
+  }
+  std::cout << "EXPECT_TOTAL revenue " << kRoiRevenue << " attributed " << kRoiAttributedRevenue
+            << " sales " << kRoiAttributedSales << "\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -104,8 +139,27 @@ int main(int argc, char** argv) {
   agent::ApiOptions options;
   options.port = 0;
   options.token_file = dir.File("api-token");
+  bool roi_fixture = false;
+  std::string manager_password;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--double-opt-in") == 0) options.double_opt_in = true;
+    if (std::strcmp(argv[i], "--roi-fixture") == 0) roi_fixture = true;
+    if (std::strcmp(argv[i], "--manager-password") == 0 && i + 1 < argc) {
+      manager_password = argv[++i];
+    }
+  }
+  if (roi_fixture) {
+    if (Status filled = store::testing::FillRoiFixture(**store); !filled.ok()) {
+      std::cerr << "cannot fill the ROI fixture: " << filled.ToString() << "\n";
+      return 1;
+    }
+  }
+  if (!manager_password.empty()) {
+    auto hash = agent::HashManagerPassword(manager_password);
+    if (!hash.ok() || !(*store)->web_sessions().SetManagerPasswordHash(*hash).ok()) {
+      std::cerr << "cannot set the manager password\n";
+      return 1;
+    }
   }
   options.transactional_disclosure = {
       "By giving us your mobile number you agree to receive transactional text messages "
@@ -130,8 +184,9 @@ int main(int argc, char** argv) {
   }
   std::cout << "BASE_URL " << (*server)->BaseUrl() << "\n"
             << "LAUNCH_URL " << (*server)->LaunchUrl() << "\n"
-            << "TOKEN " << *token << "\n"
-            << "DB " << store_options.path << std::endl;
+            << "TOKEN " << *token << "\n";
+  if (roi_fixture) PrintRoiExpectations();
+  std::cout << "DB " << store_options.path << std::endl;
   std::string line;
   while (std::getline(std::cin, line)) {
     if (line == "quit") break;

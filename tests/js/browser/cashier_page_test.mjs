@@ -7,35 +7,14 @@
 // Leaves screenshots in $TILLBRIDGE_BINARY_DIR/artifacts/.
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import readline from "node:readline";
-import { chromium } from "playwright-core";
+import { Steps, launchBrowser, screenshot, serverPathArgument, startWatchdog } from "./harness.mjs";
 
-const serverPath = process.argv[2];
-if (!serverPath) {
-  console.error("usage: node cashier_page_test.mjs PATH/TO/api_test_server");
-  process.exit(2);
-}
-const artifacts = path.join(process.env.TILLBRIDGE_BINARY_DIR || tmpdir(), "artifacts");
-mkdirSync(artifacts, { recursive: true });
-// Flags for headless Chromium as root on a machine without outside network.
-const CHROMIUM_FLAGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-];
-const watchdog = setTimeout(() => {
-  console.error("cashier page test: timed out");
-  process.exit(1);
-}, 150_000);
+const serverPath = serverPathArgument("cashier_page_test.mjs");
+const watchdog = startWatchdog("cashier page test", 150_000);
 
-let passed = 0;
-async function step(name, body) {
-  await body();
-  passed += 1;
-  console.log("ok - " + name);
-}
+const steps = new Steps();
+const step = (name, body) => steps.run(name, body);
 
 function startServer() {
   const child = spawn(serverPath, [], { stdio: ["pipe", "pipe", "inherit"] });
@@ -89,11 +68,6 @@ async function cloudData(server, line) {
   }
 }
 
-async function screenshot(page, name) {
-  const file = path.join(artifacts, name);
-  await page.screenshot({ path: file, fullPage: true });
-  console.log("# screenshot " + file);
-}
 
 async function lookUpProfile(page, digits) {
   await typeOnKeypad(page, digits);
@@ -111,16 +85,8 @@ async function typeOnKeypad(page, digits) {
 }
 
 const server = await startServer();
-const profile = mkdtempSync(path.join(tmpdir(), "tillbridge-chromium-"));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: CHROMIUM_FLAGS,
-  viewport: { width: 1180, height: 900 },
-  // Fixed so the money and times the test reads are the same on every machine.
-  locale: "en-US",
-  timezoneId: "UTC",
-});
+const browser = await launchBrowser({ width: 1180, height: 900 });
+const context = browser.context;
 let failed = false;
 try {
   const page = context.pages()[0] || (await context.newPage());
@@ -166,7 +132,7 @@ try {
     const lines = await page.locator("#result-lines li").allTextContents();
     assert.deepEqual(lines, ["Receipts: opted in", "Offers: opted in"]);
     assert.equal(await page.isChecked("#marketing"), false, "the box is unticked for the next customer");
-    await page.screenshot({ path: path.join(artifacts, "cashier-page.png"), fullPage: true });
+    await screenshot(page, "cashier-page.png");
 
     const history = (await api(server, "GET", "/v1/consents/%2B14155550134/history")).data;
     assert.equal(history.entries.length, 2);
@@ -214,7 +180,7 @@ try {
     await page.waitForSelector("#result.error:not([hidden])");
     const message = await page.textContent("#result-title");
     assert.match(message, /^Phone number: .*short/);
-    await page.screenshot({ path: path.join(artifacts, "cashier-page-invalid.png"), fullPage: true });
+    await screenshot(page, "cashier-page-invalid.png");
     assert.equal(ledgerRows(server), before);
   });
 
@@ -241,7 +207,7 @@ try {
     const lines = await page.locator("#coupon-lines li").allTextContents();
     assert.ok(lines.includes("Discount: 10%"), lines.join(" | "));
     assert.ok(lines.includes("Uses left: 1"), lines.join(" | "));
-    await page.screenshot({ path: path.join(artifacts, "cashier-page-coupon.png"), fullPage: true });
+    await screenshot(page, "cashier-page-coupon.png");
 
     await page.fill("#coupon-code", "TBOLD00001");
     await page.click("#coupon-check");
@@ -283,7 +249,7 @@ try {
     await page.waitForSelector("#coupon-result.error:not([hidden])");
     const title = await page.textContent("#coupon-title");
     assert.ok(title.includes("check digit is 0, the scan ends in 7"), title);
-    await page.screenshot({ path: path.join(artifacts, "cashier-page-coupon-scan.png"), fullPage: true });
+    await screenshot(page, "cashier-page-coupon-scan.png");
     // a sale that carries the UPC uses the coupon up
     const sale = await api(server, "POST", "/v1/transactions", {
       pos_id: "R-78", kind: "sale", occurred_at: new Date().toISOString(), currency: "USD",
@@ -411,11 +377,9 @@ try {
   failed = true;
   console.error("not ok - " + (error.stack || error));
 } finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await browser.close();
   server.child.stdin.end("quit\n");
   await new Promise((resolve) => server.child.on("exit", resolve));
-  clearTimeout(watchdog);
+  watchdog.stop();
 }
-console.log(`${passed} passed, ${failed ? 1 : 0} failed`);
-process.exit(failed ? 1 : 0);
+steps.finish(failed);

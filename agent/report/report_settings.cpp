@@ -1,0 +1,278 @@
+#include "agent/report/report_settings.h"
+
+#include <charconv>
+#include <cstdio>
+
+namespace tillbridge::report {
+namespace {
+
+constexpr std::int64_t kDayMillis = 86'400'000;
+constexpr std::int64_t kMaxCostMicros = 1'000'000'000;  // 1000 per message
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Floor division, so days before 1970 and negative offsets round down.
+std::int64_t FloorDiv(std::int64_t a, std::int64_t b) {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date, counting in
+// 400-year eras that start on 1 March so the leap day falls last.
+std::int64_t DaysFromCivil(std::int64_t year, int month, int day) {
+  year -= month <= 2 ? 1 : 0;
+  const std::int64_t era = FloorDiv(year, 400);
+  const std::int64_t year_of_era = year - era * 400;
+  const int shifted_month = month > 2 ? month - 3 : month + 9;
+  const std::int64_t day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
+  const std::int64_t day_of_era =
+      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146'097 + day_of_era - 719'468;
+}
+
+int DaysInMonth(std::int64_t year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+Status KeyError(std::string_view key, const Status& status) {
+  return Status::InvalidArgument("key '" + std::string(key) + "': " + status.message());
+}
+
+Result<int> ParseWindow(const std::string& text) {
+  int days = 0;
+  const auto parsed = std::from_chars(text.data(), text.data() + text.size(), days);
+  if (parsed.ec != std::errc() || parsed.ptr != text.data() + text.size() || days < 1 ||
+      days > 90) {
+    return Status::InvalidArgument("key 'report.attribution_window_days': '" + text +
+                                   "' is not a number of days from 1 to 90");
+  }
+  return days;
+}
+
+}  // namespace
+
+const std::vector<ConfigKeySpec>& ReportConfigKeys() {
+  static const std::vector<ConfigKeySpec> keys = {
+      {.key = "report.attribution_window_days",
+       .type = ConfigType::kInt,
+       .default_value = "7",
+       .description = "A sale is credited to the last text message its customer was sent at "
+                      "most this many days before it (coupon redemptions are credited to the "
+                      "coupon's message whenever they come). Applies to sales recorded from now "
+                      "on; each sale keeps the window it was credited with.",
+       .min = 1,
+       .max = 90},
+      {.key = "report.cost_per_message",
+       .type = ConfigType::kString,
+       .default_value = "0.0079",
+       .description = "What one SMS costs, in the store's currency (a decimal such as 0.0079); "
+                      "the ROI report's campaign cost. `tillbridge report --cost-per-message` "
+                      "overrides it for one report."},
+      {.key = "report.utc_offset",
+       .type = ConfigType::kString,
+       .default_value = "pos",
+       .description = "Where the ROI report's days begin and end: `pos` for the time zone in "
+                      "`pos.time_zone` (the POS's, by default this computer's), or a fixed "
+                      "offset from UTC such as `-05:00` or `+00:00`. One offset serves a whole "
+                      "range, the one in force on its first day; across a daylight-saving "
+                      "change the days after it are an hour off."},
+  };
+  return keys;
+}
+
+Result<ReportSettings> ReportSettingsFrom(const ConfigValues& values) {
+  ReportSettings settings;
+  // Values built without the report table (some tests) keep the defaults.
+  const auto value = [&](std::string_view key) {
+    if (values.Has(key)) return values.GetString(key);
+    for (const auto& spec : ReportConfigKeys()) {
+      if (spec.key == key) return spec.default_value;
+    }
+    return std::string();
+  };
+  auto window = ParseWindow(value("report.attribution_window_days"));
+  if (!window.ok()) return window.status();
+  settings.attribution_window_days = *window;
+  auto cost = ParseCostPerMessage(value("report.cost_per_message"));
+  if (!cost.ok()) return KeyError("report.cost_per_message", cost.status());
+  settings.cost_per_message_micros = *cost;
+  const std::string offset_text = value("report.utc_offset");
+  if (offset_text == "pos") {
+    settings.follow_pos_time_zone = true;
+    return settings;
+  }
+  auto offset = ParseUtcOffset(offset_text);
+  if (!offset.ok()) {
+    return Status::InvalidArgument("key 'report.utc_offset': " + offset.status().message() +
+                                   " (or pos, for pos.time_zone)");
+  }
+  settings.utc_offset_minutes = *offset;
+  return settings;
+}
+
+Result<std::int64_t> ParseCostPerMessage(std::string_view text) {
+  const auto invalid = [&] {
+    return Status::InvalidArgument("'" + std::string(text) +
+                                   "' is not a cost such as 0.0079 (a decimal number of the "
+                                   "currency's units, at most 6 decimals)");
+  };
+  if (text.empty()) return invalid();
+  std::int64_t whole = 0;
+  std::size_t i = 0;
+  for (; i < text.size() && IsDigit(text[i]); ++i) {
+    whole = whole * 10 + (text[i] - '0');
+    if (whole > kMaxCostMicros / 1'000'000) {
+      return Status::InvalidArgument("'" + std::string(text) + "' is more than 1000 per message");
+    }
+  }
+  const std::size_t whole_digits = i;
+  std::int64_t fraction = 0;
+  int fraction_digits = 0;
+  if (i < text.size() && text[i] == '.') {
+    for (++i; i < text.size() && IsDigit(text[i]); ++i) {
+      if (++fraction_digits > 6) return invalid();
+      fraction = fraction * 10 + (text[i] - '0');
+    }
+    if (fraction_digits == 0) return invalid();
+  }
+  if (i != text.size() || whole_digits == 0) return invalid();
+  for (int d = fraction_digits; d < 6; ++d) fraction *= 10;
+  const std::int64_t micros = whole * 1'000'000 + fraction;
+  if (micros > kMaxCostMicros) {
+    return Status::InvalidArgument("'" + std::string(text) + "' is more than 1000 per message");
+  }
+  return micros;
+}
+
+std::string FormatCostPerMessage(std::int64_t micros) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%lld.%06lld", static_cast<long long>(micros / 1'000'000),
+                static_cast<long long>(micros % 1'000'000));
+  std::string out = buffer;
+  while (out.size() > out.find('.') + 3 && out.back() == '0') out.pop_back();
+  return out;
+}
+
+Result<std::int32_t> ParseUtcOffset(std::string_view text) {
+  if (text == "Z" || text == "UTC") return 0;
+  const auto invalid = [&] {
+    return Status::InvalidArgument("'" + std::string(text) +
+                                   "' is not a UTC offset such as -05:00 or +01:00");
+  };
+  if (text.size() != 6 || (text[0] != '+' && text[0] != '-') || text[3] != ':' ||
+      !IsDigit(text[1]) || !IsDigit(text[2]) || !IsDigit(text[4]) || !IsDigit(text[5])) {
+    return invalid();
+  }
+  const int hours = (text[1] - '0') * 10 + (text[2] - '0');
+  const int minutes = (text[4] - '0') * 10 + (text[5] - '0');
+  if (minutes >= 60 || hours * 60 + minutes > 14 * 60) return invalid();
+  const int total = hours * 60 + minutes;
+  return static_cast<std::int32_t>(text[0] == '-' ? -total : total);
+}
+
+std::string FormatUtcOffset(std::int32_t minutes) {
+  char buffer[16];
+  const int magnitude = minutes < 0 ? -minutes : minutes;
+  std::snprintf(buffer, sizeof buffer, "%c%02d:%02d", minutes < 0 ? '-' : '+', magnitude / 60,
+                magnitude % 60);
+  return buffer;
+}
+
+Result<std::int64_t> ParseDate(std::string_view text) {
+  const auto invalid = [&] {
+    return Status::InvalidArgument("'" + std::string(text) + "' is not a date such as 2026-11-30");
+  };
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return invalid();
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (!IsDigit(text[i])) return invalid();
+  }
+  const auto number = [&](std::size_t at, std::size_t count) {
+    int value = 0;
+    for (std::size_t i = at; i < at + count; ++i) value = value * 10 + (text[i] - '0');
+    return value;
+  };
+  const int year = number(0, 4), month = number(5, 2), day = number(8, 2);
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month)) {
+    return invalid();
+  }
+  return DaysFromCivil(year, month, day);
+}
+
+std::string FormatDate(std::int64_t days) {
+  // The inverse of DaysFromCivil, in the same March-based eras.
+  const std::int64_t z = days + 719'468;
+  const std::int64_t era = FloorDiv(z, 146'097);
+  const std::int64_t day_of_era = z - era * 146'097;
+  const std::int64_t year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36'524 - day_of_era / 146'096) / 365;
+  const std::int64_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const std::int64_t shifted_month = (5 * day_of_year + 2) / 153;
+  const int day = static_cast<int>(day_of_year - (153 * shifted_month + 2) / 5 + 1);
+  const int month = static_cast<int>(shifted_month < 10 ? shifted_month + 3 : shifted_month - 9);
+  const std::int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%04lld-%02d-%02d", static_cast<long long>(year), month,
+                day);
+  return buffer;
+}
+
+std::int64_t LocalDay(UnixMillis millis, std::int32_t utc_offset_minutes) {
+  return FloorDiv(millis + static_cast<std::int64_t>(utc_offset_minutes) * 60'000, kDayMillis);
+}
+
+UnixMillis LocalMidnight(std::int64_t days, std::int32_t utc_offset_minutes) {
+  return days * kDayMillis - static_cast<std::int64_t>(utc_offset_minutes) * 60'000;
+}
+
+Result<DayRange> ResolveRange(std::string_view from, std::string_view to, std::int64_t today,
+                              std::string* field) {
+  DayRange range{today - (kDefaultReportDays - 1), today};
+  if (!to.empty()) {
+    auto day = ParseDate(to);
+    if (!day.ok()) {
+      *field = "to";
+      return day.status();
+    }
+    range.last_day = *day;
+    range.first_day = *day - (kDefaultReportDays - 1);
+  }
+  if (!from.empty()) {
+    auto day = ParseDate(from);
+    if (!day.ok()) {
+      *field = "from";
+      return day.status();
+    }
+    range.first_day = *day;
+  }
+  if (range.first_day > range.last_day) {
+    *field = "from";
+    return Status::InvalidArgument(FormatDate(range.first_day) + " is after the last day " +
+                                   FormatDate(range.last_day));
+  }
+  if (range.last_day - range.first_day + 1 > kMaxReportDays) {
+    *field = "from";
+    return Status::InvalidArgument("the range is longer than " + std::to_string(kMaxReportDays) +
+                                   " days");
+  }
+  return range;
+}
+
+std::int64_t Today(const ReportSettings& settings, UnixMillis now) {
+  return LocalDay(now, settings.OffsetAt(now));
+}
+
+store::RoiQuery QueryFor(const DayRange& range, const ReportSettings& settings) {
+  // Midday of the first day is clear of any daylight-saving change.
+  const std::int32_t offset = settings.OffsetAt(LocalMidnight(range.first_day, 0) + kDayMillis / 2);
+  store::RoiQuery query;
+  query.from = LocalMidnight(range.first_day, offset);
+  query.to = LocalMidnight(range.last_day + 1, offset);
+  query.cost_per_message_micros = settings.cost_per_message_micros;
+  query.utc_offset_minutes = offset;
+  return query;
+}
+
+}  // namespace tillbridge::report
