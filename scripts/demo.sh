@@ -3,7 +3,10 @@
 # simulator, all on this machine. Shows sales flowing from the register to
 # the cloud, the SMS the cloud would send, a customer texting STOP, the
 # register's local consent lookup turning to opted-out, and a coupon the
-# cloud texted being checked and taken at the counter (closed loop).
+# cloud texted being checked and taken at the counter (closed loop), a
+# post-purchase care follow-up for a high-ticket sale (the cloud's clock is
+# moved on two days to send it), and the ROI report's headline numbers with
+# that coupon visit credited to the text that carried the coupon.
 #
 #   scripts/demo.sh                  build, then run until Ctrl-C
 #   scripts/demo.sh --duration 60    stop by itself after 60 s
@@ -21,7 +24,7 @@ while [ $# -gt 0 ]; do
     --duration) DURATION="$2"; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --rate) RATE="$2"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "demo: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -140,11 +143,30 @@ if "error" in c: print("not known: " + c["error"]["reason"])
 else: print(c["status"] + ", " + str(c["redemptions_left"]) + " use(s) left" + ("" if c["valid"] else " (" + c["reason"] + ")"))' 2>/dev/null
 }
 
+# The report's headline: what the texts brought in so far (last 30 days).
+report_headline() {
+  "$AGENT_BIN" report --config "$CONFIG" --format json | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+cur = r.get("currency") or "USD"
+def money(minor): return "%.2f %s" % ((minor or 0) / 100, cur)
+fig = {f["key"]: f for f in r["headline"]}
+t = r["totals"]
+print("%d sales, %s; %d credited to a text: %s; coupon redemption rate %s; revenue per message %s; %d messages sent" % (
+    t["sales"], money(t["revenue_minor"]), t["attributed_sales"], money(t["attributed_revenue_minor"]),
+    fig["coupon_redemption_rate"]["display"], fig["revenue_per_message"]["display"],
+    t["messages_sent"]))' 2>/dev/null || echo "report unavailable"
+}
+
 STOP_AT=25
 COUPON_AT=35
+FOLLOW_UP_AT=45
+REPORT_AT=55
 started=$(date +%s)
 stopped=0
 redeemed=0
+followed_up=0
+reported=0
 next_status=$((started + 10))
 while :; do
   now=$(date +%s)
@@ -172,6 +194,23 @@ while :; do
       redeemed=1
     fi
   fi
+  if [ "$followed_up" -eq 0 ] && [ $((now - started)) -ge $FOLLOW_UP_AT ]; then
+    # A high-ticket sale: the cloud schedules a care message for two days later...
+    reply="$(api -X POST "$API/v1/transactions" -d "{\"pos_id\":\"COUNTER-2\",\"kind\":\"sale\",\"occurred_at\":\"$(date -u +%Y-%m-%dT%H:%M:%S.000Z)\",\"currency\":\"USD\",\"subtotal_minor\":89900,\"total_minor\":89900,\"cashier_id\":\"alex\",\"phone\":\"415.555.0199\",\"lines\":[{\"sku\":\"TV-55\",\"description\":\"55in TV\",\"quantity_milli\":1000,\"unit_price_minor\":89900,\"total_minor\":89900}],\"payments\":[{\"type\":\"card\",\"amount_minor\":89900}]}")"
+    say "$C_COUNTER" "[counter]" "sale COUNTER-2: a 55in TV for 899.00 USD to +1******0199 ($(printf '%s' "$reply" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("event_type","?"))' 2>/dev/null || echo "?"))"
+    sleep 2
+    # ...and the demo moves the cloud's clock on 49 hours so it falls due now.
+    due="$(date -u -d '+49 hours' +%Y-%m-%dT%H:%M:%S.000Z)"
+    say "$C_CLOUD" "[cloud]" "moving the cloud's clock to $due: follow-ups due by then go out"
+    curl -s -X POST -H "Authorization: Bearer demo-admin" -H 'Content-Type: application/json' \
+      "$CLOUD/admin/run-due" -d "{\"now\":\"$due\"}" >/dev/null
+    followed_up=1
+  fi
+  if [ "$reported" -eq 0 ] && [ $((now - started)) -ge $REPORT_AT ]; then
+    say "$C_AGENT" "[report]" "$(report_headline)"
+    say "$C_AGENT" "[report]" "full report: $AGENT_BIN report --config $CONFIG --format html --out report.html; manager page $API/manager"
+    reported=1
+  fi
   if [ "$now" -ge "$next_status" ]; then
     "$AGENT_BIN" status --config "$CONFIG" --json | python3 -c '
 import json, sys
@@ -186,4 +225,5 @@ print("%d transactions stored, outbox %d waiting, %d dead letters; consents: %d 
   kill -0 "${PIDS[2]}" 2>/dev/null || { echo "demo: the agent stopped:"; tail -20 "$DEMO/agent.out"; exit 1; }
   sleep 1
 done
+say "$C_AGENT" "[report]" "$(report_headline)"
 say "$C_AGENT" "[demo]" "done; logs in $DEMO"
