@@ -155,7 +155,11 @@ t = r["totals"]
 print("%d sales, %s; %d credited to a text: %s; coupon redemption rate %s; revenue per message %s; %d messages sent" % (
     t["sales"], money(t["revenue_minor"]), t["attributed_sales"], money(t["attributed_revenue_minor"]),
     fig["coupon_redemption_rate"]["display"], fig["revenue_per_message"]["display"],
-    t["messages_sent"]))' 2>/dev/null || echo "report unavailable"
+    t["messages_sent"]))
+for c in r["campaigns"]:
+    if c["attributed_sales"]:
+        print("  %s (%s): %d visit(s) credited, %s, from %d text(s)" % (
+            c["campaign"], c["purpose"], c["attributed_sales"], money(c["attributed_revenue_minor"]), c["messages_sent"]))' 2>/dev/null || echo "report unavailable"
 }
 
 STOP_AT=25
@@ -207,7 +211,7 @@ while :; do
     followed_up=1
   fi
   if [ "$reported" -eq 0 ] && [ $((now - started)) -ge $REPORT_AT ]; then
-    say "$C_AGENT" "[report]" "$(report_headline)"
+    report_headline | while IFS= read -r line; do say "$C_AGENT" "[report]" "$line"; done
     say "$C_AGENT" "[report]" "full report: $AGENT_BIN report --config $CONFIG --format html --out report.html; manager page $API/manager"
     reported=1
   fi
@@ -225,5 +229,5 @@ print("%d transactions stored, outbox %d waiting, %d dead letters; consents: %d 
   kill -0 "${PIDS[2]}" 2>/dev/null || { echo "demo: the agent stopped:"; tail -20 "$DEMO/agent.out"; exit 1; }
   sleep 1
 done
-say "$C_AGENT" "[report]" "$(report_headline)"
+report_headline | while IFS= read -r line; do say "$C_AGENT" "[report]" "$line"; done
 say "$C_AGENT" "[demo]" "done; logs in $DEMO"
