@@ -3,7 +3,7 @@
 // and consent rows. The schema comes from Store::Open; the rows go in with
 // plain SQL in one transaction (ingesting a million sales one by one would
 // measure ingest, not the report). Times RoiReports::Compute over the last
-// 90 days and the last year.
+// 90 days, the last year, and both years (every sale of the store).
 //
 //   roi_bench [--runs N] [--dir PATH] [--keep]
 #include <sqlite3.h>
@@ -275,6 +275,10 @@ void Fill(const std::string& path) {
     }
   }
   Exec(db, "COMMIT");
+  // A running store's WAL stays small (SQLite checkpoints every 1000
+  // pages); one bulk transaction leaves it at the size of the data, and
+  // reads through it would measure that instead of the report.
+  Exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
   sqlite3_close(db);
 }
 
@@ -327,7 +331,7 @@ int main(int argc, char** argv) {
   };
   std::printf("\n%-10s %8s %8s %8s %8s  %s\n", "range", "sales", "median", "min", "max", "target");
   bool all_met = true;
-  for (const Range range : {Range{"90 days", 90}, Range{"1 year", 365}}) {
+  for (const Range range : {Range{"90 days", 90}, Range{"1 year", 365}, Range{"2 years", 731}}) {
     RoiQuery query;
     query.from = kEnd - range.days * kDay;
     query.to = kEnd;
