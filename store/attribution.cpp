@@ -239,10 +239,13 @@ Status Attributor::Reverse(std::string_view source, std::string_view sale_pos_id
 Status Attributor::OnTransaction(std::string_view source, const Transaction& record) {
   switch (record.kind) {
     case TransactionKind::kSale: {
-      Statement& follow = statements_->follow_revision;
-      follow.Reset();
-      follow.Bind(1, source).Bind(2, record.pos_id).Bind(3, record.occurred_at);
-      TB_RETURN_IF_ERROR(follow.Run());
+      // Only a sale stored before can already have an attribution.
+      if (record.revision > 1) {
+        Statement& follow = statements_->follow_revision;
+        follow.Reset();
+        follow.Bind(1, source).Bind(2, record.pos_id).Bind(3, record.occurred_at);
+        TB_RETURN_IF_ERROR(follow.Run());
+      }
       if (record.customer_phone.empty() && record.coupon_codes.empty()) return Status::Ok();
       return Settle(
           Sale{std::string(source), record.pos_id, record.customer_phone, record.occurred_at},
@@ -257,6 +260,21 @@ Status Attributor::OnTransaction(std::string_view source, const Transaction& rec
       return Status::Ok();
   }
   return Status::Ok();
+}
+
+bool Attributor::Concerns(const Transaction& record) {
+  switch (record.kind) {
+    case TransactionKind::kSale:
+      return record.revision > 1 || !record.customer_phone.empty() ||
+             !record.coupon_codes.empty();
+    case TransactionKind::kRefund:
+      return !record.refund_of.empty();
+    case TransactionKind::kVoid:
+      return true;
+    case TransactionKind::kAbandoned:
+      return false;
+  }
+  return false;
 }
 
 Status Attributor::OnEngagementStored(std::string_view change_id) {

@@ -81,6 +81,9 @@ class Attributor {
   // names. A sale already attributed keeps its message; only its sale_at
   // moves to the new revision's time.
   Status OnTransaction(std::string_view source, const Transaction& record);
+  // Whether OnTransaction has anything to do for `record`; the ingest
+  // prepares an Attributor only for a batch with such a record.
+  static bool Concerns(const Transaction& record);
 
   // After an engagement row is stored: when it is a message_sent, records
   // it in sms_messages and credits it with the sales it wins (ones that

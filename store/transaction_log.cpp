@@ -226,12 +226,9 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
     if (!stmt->ok()) return stmt->status();
   }
 
-  auto prepared_attributor = Attributor::Prepare(db, core_.options.attribution_window_days, now);
-  if (!prepared_attributor.ok()) return prepared_attributor.status();
-  const std::unique_ptr<Attributor> attributor = std::move(prepared_attributor).value();
-
   int queued = 0;
   std::unique_ptr<CouponRedeemer> redeemer;
+  std::unique_ptr<Attributor> attributor;  // prepared for the first record it concerns
   for (const Transaction& record : records) {
     if (record.pos_id.empty()) {
       return Status::InvalidArgument("transaction from source '" + std::string(source) +
@@ -355,6 +352,12 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
 
     // After the redemptions: a coupon the sale took is what credits it to
     // the message that carried the coupon.
+    if (!Attributor::Concerns(record)) continue;
+    if (!attributor) {
+      auto prepared = Attributor::Prepare(db, core_.options.attribution_window_days, now);
+      if (!prepared.ok()) return prepared.status();
+      attributor = std::move(prepared).value();
+    }
     TB_RETURN_IF_ERROR(attributor->OnTransaction(source, record));
   }
 
