@@ -1,14 +1,14 @@
 #include <charconv>
-#include <cstdio>
 
+#include "agent/api/json.h"
 #include "agent/report/report_format.h"
 #include "agent/report/report_settings.h"
 
 namespace tillbridge::report {
 namespace {
 
-// A small pretty-printing JSON writer: the report's shape is fixed, so
-// commas and indentation are all it has to track.
+// A small pretty-printing JSON writer for people reading the file: the
+// report's shape is fixed, so commas and indentation are all it tracks.
 class Writer {
  public:
   Writer& Open(char bracket) {
@@ -71,26 +71,9 @@ class Writer {
     Newline();
     first_ = false;
   }
-  void Quote(std::string_view text) {
-    out_ += '"';
-    for (const char c : text) {
-      const auto byte = static_cast<unsigned char>(c);
-      if (c == '"' || c == '\\') {
-        out_ += '\\';
-        out_ += c;
-      } else if (c == '\n') {
-        out_ += "\\n";
-      } else if (byte < 0x20 || c == '<') {
-        // '<' too, so the JSON can sit inside an HTML page unchanged.
-        char escaped[8];
-        std::snprintf(escaped, sizeof escaped, "\\u%04x", byte);
-        out_ += escaped;
-      } else {
-        out_ += c;
-      }
-    }
-    out_ += '"';
-  }
+  // The API's escaping: valid UTF-8 out whatever comes in, and '<', '>'
+  // and '&' escaped, so the JSON can sit inside an HTML page unchanged.
+  void Quote(std::string_view text) { agent::AppendJsonString(out_, text); }
 
   std::string out_;
   int depth_ = 0;

@@ -119,7 +119,7 @@ TEST_CASE("JSON carries every figure with its parts, null when n/a") {
   auto root = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
   CHECK(root->getValue<std::string>("currency") == "USD");
   CHECK(root->getValue<std::string>("store_id") == "store-<7>");
-  CHECK(text.find("store-\\u003c7>") != std::string::npos);  // safe inside HTML
+  CHECK(text.find("store-\\u003c7\\u003e") != std::string::npos);  // safe inside HTML
   CHECK(root->getValue<std::string>("generated_at") == "2026-11-04T00:00:01.000Z");
   auto query = root->getObject("query");
   CHECK(query->getValue<std::string>("from") == "2026-11-01T00:00:00.000Z");
@@ -159,6 +159,15 @@ TEST_CASE("JSON carries every figure with its parts, null when n/a") {
   CHECK(trend->getObject(2)->getValue<std::int64_t>("attributed_revenue_minor") == 2500);
   CHECK(root->getArray("notes")->getElement<std::string>(0) ==
         "3 sales in EUR are not counted <b>");
+}
+
+TEST_CASE("JSON stays valid when a stored name is not UTF-8") {
+  store::RoiReport report = HandBuiltReport();
+  report.store_id = "store-\xff-7";
+  const std::string text = RenderJson(report);
+  Poco::JSON::Parser parser;
+  auto root = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
+  CHECK(root->getValue<std::string>("store_id") == "store-\xEF\xBF\xBD-7");
 }
 
 TEST_CASE("CSV quotes by RFC 4180 and defuses formulas") {
