@@ -52,34 +52,31 @@ bool SourceRunner::Sleep(std::chrono::milliseconds delay) {
   return !stopping_;
 }
 
+// Only the runner's thread changes the state. It writes the store before it
+// publishes the state, so whoever sees an error in State() (the API, a test)
+// finds it in the store as well, where `tillbridge status` in another process
+// reads it.
 void SourceRunner::SetError(const std::string& error) {
-  bool changed = false;
-  {
-    std::lock_guard lock(mutex_);
-    changed = state_.last_error != error;
-    state_.last_error = error;
-    state_.connected = false;
-  }
-  // Log a failure once when it starts, not on every retry; the store keeps
-  // it for `tillbridge status` in another process.
+  const bool changed = State().last_error != error;
+  // Log a failure once when it starts, not on every retry.
   if (changed) {
     LogWarning("source", "source '" + state_.name + "': " + error);
     (void)store_.sync_state().Set("source." + state_.name + ".error", error);
   }
+  std::lock_guard lock(mutex_);
+  state_.last_error = error;
+  state_.connected = false;
 }
 
 void SourceRunner::SetHealthy() {
-  bool changed = false;
-  {
-    std::lock_guard lock(mutex_);
-    changed = !state_.last_error.empty() || !state_.connected;
-    state_.connected = true;
-    state_.last_error.clear();
-  }
-  if (changed) {
+  const SourceRunnerState now = State();
+  if (!now.last_error.empty() || !now.connected) {
     LogInfo("source", "source '" + state_.name + "' connected");
     (void)store_.sync_state().Set("source." + state_.name + ".error", "");
   }
+  std::lock_guard lock(mutex_);
+  state_.connected = true;
+  state_.last_error.clear();
 }
 
 void SourceRunner::PublishFacts() {
