@@ -67,14 +67,25 @@ constexpr const char* kReverse =
     "UPDATE attributions SET reversed_at = ?3, reversed_by = ?4, reversal = ?5 "
     "WHERE source = ?1 AND pos_id = ?2 AND reversed_at IS NULL";
 
-// A refund or void the store already holds for a sale being attributed
-// late: the attribution is born reversed.
-constexpr const char* kSelectReversal =
-    "SELECT 'refund', pos_id, occurred_at FROM transactions "
-    "WHERE source = ?1 AND refund_of = ?2 AND kind = 'refund' "
-    "UNION ALL SELECT 'void', pos_id, occurred_at FROM transactions "
-    "WHERE source = ?1 AND pos_id = ?2 AND kind = 'void' "
-    "ORDER BY 3 LIMIT 1";
+constexpr const char* kSetRefunded =
+    "UPDATE attributions SET refunded_minor = ?3 "
+    "WHERE source = ?1 AND pos_id = ?2 AND reversed_at IS NULL";
+
+// A void the store already holds for a sale being attributed late: the
+// attribution is born reversed.
+constexpr const char* kSelectVoid =
+    "SELECT pos_id, occurred_at FROM transactions "
+    "WHERE source = ?1 AND pos_id = ?2 AND kind = 'void' ORDER BY occurred_at LIMIT 1";
+
+// The money given back by the refunds that name the sale, each as its
+// latest revision says (a refund may be stored as a negative or a positive
+// total), and the latest of them (max() makes SQLite take pos_id from the
+// row of the latest refund).
+constexpr const char* kSelectRefunds =
+    "SELECT count(*), coalesce(sum(abs(r.total_minor)), 0), max(r.occurred_at), r.pos_id "
+    "FROM transactions r WHERE r.source = ?1 AND r.refund_of = ?2 AND r.kind = 'refund' "
+    "AND NOT EXISTS (SELECT 1 FROM transactions u WHERE u.source = r.source "
+    "AND u.pos_id = r.pos_id AND u.revision > r.revision)";
 
 // A later revision keeps the sale's attribution; its time follows the
 // revision, so the report can find attributed sales by time.
@@ -82,7 +93,7 @@ constexpr const char* kFollowRevision =
     "UPDATE attributions SET sale_at = ?3 WHERE source = ?1 AND pos_id = ?2 AND sale_at <> ?3";
 
 constexpr const char* kSelectLatestSale =
-    "SELECT customer_phone, occurred_at FROM transactions "
+    "SELECT customer_phone, occurred_at, total_minor FROM transactions "
     "WHERE source = ?1 AND pos_id = ?2 AND kind = 'sale' ORDER BY revision DESC LIMIT 1";
 
 constexpr const char* kSelectCouponSales =
@@ -103,7 +114,9 @@ struct Attributor::Statements {
   Statement existing;
   Statement write;
   Statement reverse;
-  Statement reversal;
+  Statement set_refunded;
+  Statement void_of;
+  Statement refunds;
   Statement follow_revision;
   Statement latest_sale;
   Statement coupon_sales;
@@ -132,8 +145,8 @@ Result<std::unique_ptr<Attributor>> Attributor::Prepare(Database& db, std::int64
   std::vector<Statement> prepared;
   for (const char* sql :
        {kInsertMessage, kSelectMessage, kSelectCouponMessage, kSelectLastTouch, kSelectExisting,
-        kWriteAttribution, kReverse, kSelectReversal, kFollowRevision, kSelectLatestSale,
-        kSelectCouponSales, kSelectPhoneSales}) {
+        kWriteAttribution, kReverse, kSetRefunded, kSelectVoid, kSelectRefunds, kFollowRevision,
+        kSelectLatestSale, kSelectCouponSales, kSelectPhoneSales}) {
     auto statement = db.Prepare(sql);
     if (!statement.ok()) return statement.status();
     prepared.push_back(std::move(statement).value());
@@ -142,7 +155,8 @@ Result<std::unique_ptr<Attributor>> Attributor::Prepare(Database& db, std::int64
       new Statements{std::move(prepared[0]), std::move(prepared[1]), std::move(prepared[2]),
                      std::move(prepared[3]), std::move(prepared[4]), std::move(prepared[5]),
                      std::move(prepared[6]), std::move(prepared[7]), std::move(prepared[8]),
-                     std::move(prepared[9]), std::move(prepared[10]), std::move(prepared[11])});
+                     std::move(prepared[9]), std::move(prepared[10]), std::move(prepared[11]),
+                     std::move(prepared[12]), std::move(prepared[13])});
   return std::unique_ptr<Attributor>(
       new Attributor(std::move(statements), window_days < 0 ? 0 : window_days, now));
 }
@@ -215,17 +229,51 @@ Status Attributor::Settle(const Sale& sale, bool keep_existing) {
       .Bind(13, now_);
   TB_RETURN_IF_ERROR(write.Run());
 
-  Statement& reversal = statements_->reversal;
-  reversal.Reset();
-  reversal.Bind(1, sale.source).Bind(2, sale.pos_id);
-  auto undone = reversal.Step();
-  if (!undone.ok()) return undone.status();
-  if (!*undone) return Status::Ok();
-  const std::string kind = reversal.Text(0);
-  const std::string by = reversal.Text(1);
-  const UnixMillis at = reversal.Int(2);
-  reversal.Reset();
-  return Reverse(sale.source, sale.pos_id, at, by, kind);
+  // What the store already holds against the sale applies at once.
+  Statement& void_of = statements_->void_of;
+  void_of.Reset();
+  void_of.Bind(1, sale.source).Bind(2, sale.pos_id);
+  auto voided = void_of.Step();
+  if (!voided.ok()) return voided.status();
+  if (*voided) {
+    const std::string by = void_of.Text(0);
+    const UnixMillis at = void_of.Int(1);
+    void_of.Reset();
+    return Reverse(sale.source, sale.pos_id, at, by, "void");
+  }
+  return ApplyRefunds(sale.source, sale.pos_id);
+}
+
+Status Attributor::ApplyRefunds(std::string_view source, std::string_view sale_pos_id) {
+  Statement& refunds = statements_->refunds;
+  refunds.Reset();
+  refunds.Bind(1, source).Bind(2, sale_pos_id);
+  auto row = refunds.Step();
+  if (!row.ok()) return row.status();
+  const std::int64_t count = *row ? refunds.Int(0) : 0;
+  const std::int64_t given_back = count > 0 ? refunds.Int(1) : 0;
+  const UnixMillis latest_at = count > 0 ? refunds.Int(2) : 0;
+  const std::string latest_by = count > 0 ? refunds.Text(3) : "";
+  refunds.Reset();
+  if (count == 0) return Status::Ok();
+
+  Statement& sale = statements_->latest_sale;
+  sale.Reset();
+  sale.Bind(1, source).Bind(2, sale_pos_id);
+  auto found = sale.Step();
+  if (!found.ok()) return found.status();
+  if (!*found) return Status::Ok();  // no such sale here: nothing is credited
+  const std::int64_t total = sale.Int(2);
+  sale.Reset();
+  // Everything given back (or more): the text earned nothing. Part of it:
+  // the credit stands, less what was given back.
+  if (given_back >= total) {
+    return Reverse(source, sale_pos_id, latest_at, latest_by, "refund");
+  }
+  Statement& set = statements_->set_refunded;
+  set.Reset();
+  set.Bind(1, source).Bind(2, sale_pos_id).Bind(3, given_back);
+  return set.Run();
 }
 
 Status Attributor::Reverse(std::string_view source, std::string_view sale_pos_id, UnixMillis at,
@@ -253,7 +301,7 @@ Status Attributor::OnTransaction(std::string_view source, const Transaction& rec
     }
     case TransactionKind::kRefund:
       if (record.refund_of.empty()) return Status::Ok();
-      return Reverse(source, record.refund_of, record.occurred_at, record.pos_id, "refund");
+      return ApplyRefunds(source, record.refund_of);
     case TransactionKind::kVoid:
       return Reverse(source, record.pos_id, record.occurred_at, record.pos_id, "void");
     case TransactionKind::kAbandoned:
@@ -340,7 +388,7 @@ Result<std::optional<Attribution>> Attributions::ForSale(std::string_view source
   auto select = core_.db->Prepare(
       "SELECT source, pos_id, phone, basis, message_change_id, message_id, campaign, rule, "
       "message_at, coupon_code, sale_at, window_days, attributed_at, reversed_at, "
-      "coalesce(reversed_by, ''), coalesce(reversal, '') FROM attributions "
+      "coalesce(reversed_by, ''), coalesce(reversal, ''), refunded_minor FROM attributions "
       "WHERE source = ?1 AND pos_id = ?2");
   if (!select.ok()) return select.status();
   select->Bind(1, source).Bind(2, pos_id);
@@ -364,6 +412,7 @@ Result<std::optional<Attribution>> Attributions::ForSale(std::string_view source
   found.reversed_at = select->OptionalInt(13);
   found.reversed_by = select->Text(14);
   found.reversal = select->Text(15);
+  found.refunded_minor = select->Int(16);
   return std::optional<Attribution>(std::move(found));
 }
 

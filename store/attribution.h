@@ -1,7 +1,8 @@
 // Closed-loop SMS attribution: which message the cloud sent is credited
 // with a sale. Decided inside the write that stores the sale (or the
 // message, when it arrives late), kept with the window used, and reversed
-// for good when the sale is refunded or voided, so the ROI report
+// for good when the sale is voided or refunded in full (a refund of part of
+// it takes back that part only), so the ROI report
 // (store/roi_report.h) reads stored facts and gives the same answer twice.
 //
 // The rules, for a sale:
@@ -45,9 +46,12 @@ struct Attribution {
   UnixMillis sale_at = 0;        // of the sale's latest revision
   std::int64_t window_days = 0;  // the window in force when it was decided
   UnixMillis attributed_at = 0;  // store clock
-  // Set when the sale was refunded or voided.
+  // Money given back so far by refunds that name the sale, when they gave
+  // back less than its total: the credit stands, net of it.
+  std::int64_t refunded_minor = 0;
+  // Set when the sale was voided, or refunds gave back its whole total.
   std::optional<UnixMillis> reversed_at;
-  std::string reversed_by;  // POS id of the refund or void
+  std::string reversed_by;  // POS id of the refund (the latest one) or void
   std::string reversal;     // "refund" or "void"
 };
 
@@ -100,6 +104,10 @@ class Attributor {
   Status Settle(const Sale& sale, bool keep_existing);
   Status Reverse(std::string_view source, std::string_view sale_pos_id, UnixMillis at,
                  std::string_view by, std::string_view reversal);
+  // Sums the refunds that name the sale: the attribution is reversed once
+  // they gave back the sale's total, else it keeps the sum in
+  // refunded_minor.
+  Status ApplyRefunds(std::string_view source, std::string_view sale_pos_id);
 
   std::unique_ptr<Statements> statements_;
   std::int64_t window_days_;

@@ -296,6 +296,27 @@ CREATE INDEX coupon_redemptions_upper ON coupon_redemptions (upper(code), redeem
 CREATE INDEX consent_ledger_occurred ON consent_ledger (occurred_at);
 ALTER TABLE web_sessions ADD COLUMN role TEXT NOT NULL DEFAULT 'cashier';
 )sql",
+      // 10 -> 11: a refund of part of a credited sale takes back only what
+      // it gave back. Attributions reversed by refunds that, summed, gave
+      // back less than the sale's total (and not voided) are credited
+      // again, net of them.
+      R"sql(
+ALTER TABLE attributions ADD COLUMN refunded_minor INTEGER NOT NULL DEFAULT 0;
+UPDATE attributions SET refunded_minor = coalesce((
+  SELECT sum(abs(r.total_minor)) FROM transactions r
+  WHERE r.source = attributions.source AND r.refund_of = attributions.pos_id
+    AND r.kind = 'refund'
+    AND NOT EXISTS (SELECT 1 FROM transactions u WHERE u.source = r.source
+                    AND u.pos_id = r.pos_id AND u.revision > r.revision)), 0)
+WHERE reversal = 'refund';
+UPDATE attributions SET reversed_at = NULL, reversed_by = NULL, reversal = NULL
+WHERE reversal = 'refund' AND refunded_minor < (
+  SELECT s.total_minor FROM transactions s
+  WHERE s.source = attributions.source AND s.pos_id = attributions.pos_id AND s.kind = 'sale'
+  ORDER BY s.revision DESC LIMIT 1)
+  AND NOT EXISTS (SELECT 1 FROM transactions v WHERE v.source = attributions.source
+                  AND v.pos_id = attributions.pos_id AND v.kind = 'void');
+)sql",
   };
   return steps;
 }

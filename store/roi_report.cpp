@@ -43,7 +43,8 @@ std::int64_t FloorDiv(std::int64_t n, std::int64_t d) {
   "u.pos_id = t.pos_id AND u.revision > t.revision AND u.revision > 1)"
 
 // The attributed sales of S, per currency, local day (?3 = UTC offset in
-// millis), campaign and whether reversed. Read from the attributions side:
+// millis), campaign and whether reversed: count, revenue at the counter,
+// and what refunds of part of a sale gave back. Read from the attributions side:
 // a fraction of the sales, where probing attributions for every sale of a
 // year would cost more than the rest of the report. sale_at follows the
 // sale's latest revision (store/attribution.h), so the range test on it is
@@ -51,7 +52,8 @@ std::int64_t FloorDiv(std::int64_t n, std::int64_t d) {
 // + keep SQLite from walking every sale of the range by time instead.
 constexpr const char* kAttributed = R"sql(
 SELECT t.currency, (t.occurred_at + ?3) / 86400000, a.campaign, a.reversed_at IS NOT NULL,
-       count(*), sum(t.total_minor)
+       count(*), sum(t.total_minor), sum(min(a.refunded_minor, t.total_minor)),
+       sum(a.refunded_minor > 0)
 FROM attributions a
 CROSS JOIN transactions t ON t.source = a.source AND t.pos_id = a.pos_id AND t.kind = 'sale'
 WHERE a.sale_at >= ?1 AND a.sale_at < ?2 AND +t.occurred_at >= ?1 AND +t.occurred_at < ?2
@@ -435,6 +437,7 @@ Result<RoiReport> RoiReports::Compute(const RoiQuery& query) {
   // whose earlier message is credited with a sale of the range, so the
   // campaign rows add up to the attributed totals.
   std::map<std::string, CampaignRoi> campaigns;
+  std::int64_t partly_refunded = 0;
   {
     auto attributed = PrepareRange(db, kAttributed, query);
     if (!attributed.ok()) return attributed.status();
@@ -446,9 +449,14 @@ Result<RoiReport> RoiReports::Compute(const RoiQuery& query) {
         report.reversed_attributions += count;
         return;
       }
-      const std::int64_t revenue = row.Int(5);
+      // The credit is what the customer kept: net of refunds of part of
+      // the sale. The counter value stays for the average sale.
+      const std::int64_t refunded = row.Int(6);
+      const std::int64_t revenue = row.Int(5) - refunded;
       report.attributed_sales += count;
       report.attributed_revenue_minor += revenue;
+      report.attributed_refunded_minor += refunded;
+      partly_refunded += row.Int(7);
       CampaignRoi& campaign = campaigns[row.Text(2)];
       campaign.attributed_sales += count;
       campaign.attributed_revenue_minor += revenue;
@@ -457,6 +465,11 @@ Result<RoiReport> RoiReports::Compute(const RoiQuery& query) {
         point->attributed_revenue_minor += revenue;
       }
     }));
+  }
+  if (partly_refunded > 0) {
+    report.notes.push_back(std::to_string(partly_refunded) +
+                           (partly_refunded == 1 ? " attributed sale was" : " attributed sales were") +
+                           " refunded in part: attributed revenue leaves out what was given back");
   }
 
   if (side_thread.joinable()) side_thread.join();
@@ -546,13 +559,16 @@ Result<RoiReport> RoiReports::Compute(const RoiQuery& query) {
   // The headline figures, in the order the header promises.
   using Unit = Figure::Unit;
   const std::int64_t other_sales = report.sales - report.attributed_sales;
-  const std::int64_t other_revenue = report.revenue_minor - report.attributed_revenue_minor;
+  // Averages compare sales as rung up at the counter, attributed or not.
+  const std::int64_t attributed_at_counter =
+      report.attributed_revenue_minor + report.attributed_refunded_minor;
+  const std::int64_t other_revenue = report.revenue_minor - attributed_at_counter;
   const std::int64_t cost = CostMinor(report.messages_sent, query.cost_per_message_micros);
   std::int64_t uplift_numerator = 0;
   std::int64_t uplift_denominator = 0;
   if (report.attributed_sales > 0 && other_sales > 0) {
     const std::int64_t aov_attributed =
-        RoundedDivide(report.attributed_revenue_minor, report.attributed_sales);
+        RoundedDivide(attributed_at_counter, report.attributed_sales);
     const std::int64_t aov_other = RoundedDivide(other_revenue, other_sales);
     uplift_numerator = aov_attributed - aov_other;
     uplift_denominator = aov_other;
@@ -574,9 +590,10 @@ Result<RoiReport> RoiReports::Compute(const RoiQuery& query) {
                  "customers not opted in to marketing SMS at the range's end with a sale in the "
                  "range"),
       MakeFigure("aov_attributed", "Average SMS-attributed sale", Unit::kMoney,
-                 report.attributed_revenue_minor, report.attributed_sales,
-                 "revenue of the range's sales credited to an SMS (not refunded or voided)",
-                 "sales of the range credited to an SMS (not refunded or voided)"),
+                 attributed_at_counter, report.attributed_sales,
+                 "totals rung up of the range's sales credited to an SMS (not refunded in "
+                 "full or voided)",
+                 "sales of the range credited to an SMS (not refunded in full or voided)"),
       MakeFigure("aov_other", "Average other sale", Unit::kMoney, other_revenue, other_sales,
                  "revenue of the range's other sales, anonymous ones included",
                  "other sales of the range, anonymous ones included"),
@@ -587,7 +604,8 @@ Result<RoiReport> RoiReports::Compute(const RoiQuery& query) {
                  "average other sale, rounded to a minor unit"),
       MakeFigure("revenue_per_message", "Revenue per message", Unit::kMoney,
                  report.attributed_revenue_minor, report.messages_sent,
-                 "revenue of the range's sales credited to an SMS (not refunded or voided)",
+                 "revenue of the range's sales credited to an SMS (not refunded in full or "
+                 "voided), less refunds of part of them",
                  "SMS messages sent in the range"),
       MakeFigure("campaign_roi", "Campaign ROI", Unit::kRatio,
                  report.attributed_revenue_minor - cost, cost,

@@ -55,7 +55,7 @@ struct CampaignRoi {
   std::int64_t coupons_texted = 0;
   std::int64_t coupons_redeemed = 0;  // of those texted, redeemed by the range's end
   std::int64_t attributed_sales = 0;  // not reversed by a refund or void
-  std::int64_t attributed_revenue_minor = 0;
+  std::int64_t attributed_revenue_minor = 0;  // net of refunds of part of a sale
   std::int64_t cost_minor = 0;  // messages_sent x cost per message
 };
 
@@ -71,7 +71,7 @@ struct OptInRow {
 struct DayPoint {
   std::string date;  // YYYY-MM-DD in the store's local time
   std::int64_t revenue_minor = 0;
-  std::int64_t attributed_revenue_minor = 0;
+  std::int64_t attributed_revenue_minor = 0;  // net of refunds of part of a sale
   std::int64_t sales = 0;
   std::int64_t attributed_sales = 0;
 };
@@ -91,8 +91,12 @@ struct RoiReport {
   std::int64_t customers = 0;
   std::int64_t messages_sent = 0;
   std::int64_t attributed_sales = 0;
+  // Attributed revenue is what customers kept: the attributed sales'
+  // totals less attributed_refunded_minor, the money refunds of part of
+  // them gave back. A sale refunded in full or voided is not attributed.
   std::int64_t attributed_revenue_minor = 0;
-  std::int64_t reversed_attributions = 0;  // attributed sales later refunded or voided
+  std::int64_t attributed_refunded_minor = 0;
+  std::int64_t reversed_attributions = 0;  // attributed sales later refunded in full or voided
 
   // The headline figures, in this order:
   //   coupon_redemption_rate, subscriber_repeat_rate,

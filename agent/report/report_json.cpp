@@ -124,6 +124,7 @@ std::string RenderJson(const store::RoiReport& report) {
   json.Key("messages_sent").Int(report.messages_sent);
   json.Key("attributed_sales").Int(report.attributed_sales);
   json.Key("attributed_revenue_minor").Int(report.attributed_revenue_minor);
+  json.Key("attributed_refunded_minor").Int(report.attributed_refunded_minor);
   json.Key("reversed_attributions").Int(report.reversed_attributions);
   json.Close('}');
   json.Key("headline").Open('[');

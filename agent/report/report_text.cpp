@@ -17,7 +17,11 @@ std::string RenderText(const store::RoiReport& report) {
          FormatMoney(report.revenue_minor, currency) + " revenue; " +
          std::to_string(report.messages_sent) + " messages sent; " +
          std::to_string(report.attributed_sales) + " attributed sales, " +
-         FormatMoney(report.attributed_revenue_minor, currency) + "\n\n";
+         FormatMoney(report.attributed_revenue_minor, currency) +
+         (report.attributed_refunded_minor > 0
+              ? " (after " + FormatMoney(report.attributed_refunded_minor, currency) + " refunded)"
+              : "") +
+         "\n\n";
   std::size_t width = 0;
   for (const auto& figure : report.headline) width = std::max(width, figure.label.size());
   for (const auto& figure : report.headline) {

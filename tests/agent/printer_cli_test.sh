@@ -130,7 +130,9 @@ for job in (sale, bad_phone, report):
     s.close(); time.sleep(0.1)
 PY
 
-for _ in $(seq 1 100); do
+# Wait up to 30 s: a loaded machine may take a while to decode and store.
+deadline=$((SECONDS + 30))
+while [ $SECONDS -lt $deadline ]; do
   "$BIN" status --config "$WORK/t.ini" > "$WORK/status.txt" 2>&1
   grep -q "unmatched receipts: *1" "$WORK/status.txt" && grep -q "2 records" "$WORK/status.txt" && break
   sleep 0.1
@@ -182,7 +184,8 @@ echo "     stored before kill -9 took effect: $before of 402"
 "$BIN" run --config "$WORK/t.ini" 2>> "$WORK/run.log" &
 AGENT=$!
 count=0
-for _ in $(seq 1 300); do
+deadline=$((SECONDS + 60))
+while [ $SECONDS -lt $deadline ]; do
   count=$(python3 -c "import json,subprocess; print(json.loads(subprocess.run(['$BIN','status','--config','$WORK/t.ini','--json'],capture_output=True,text=True).stdout)['transactions'])" 2>/dev/null || echo 0)
   [ "$count" = "402" ] && break
   sleep 0.1

@@ -48,6 +48,7 @@ store::RoiReport HandBuiltReport() {
   report.messages_sent = 4;
   report.attributed_sales = 2;
   report.attributed_revenue_minor = 4'500;
+  report.attributed_refunded_minor = 250;
   report.headline = {
       MakeFigure("coupon_redemption_rate", "Coupon redemption rate", Unit::kRatio, 6, 24,
                  "coupons redeemed", "coupons texted"),
@@ -129,6 +130,7 @@ TEST_CASE("JSON carries every figure with its parts, null when n/a") {
   CHECK(query->getValue<std::int64_t>("cost_per_message_micros") == 7900);
   CHECK(root->getObject("window")->getValue<int>("attribution_window_days") == 7);
   CHECK(root->getObject("totals")->getValue<std::int64_t>("attributed_revenue_minor") == 4500);
+  CHECK(root->getObject("totals")->getValue<std::int64_t>("attributed_refunded_minor") == 250);
   auto headline = root->getArray("headline");
   REQUIRE(headline->size() == 5);
   auto rate = headline->getObject(0);
@@ -233,6 +235,8 @@ TEST_CASE("the terminal summary shows each figure and how it was computed") {
   CHECK(text.find("Coupon redemption rate      25.0%\n") != std::string::npos);
   CHECK(text.find("= 6 coupons redeemed \u00f7 24 coupons texted\n") != std::string::npos);
   CHECK(text.find("Non-subscriber repeat rate  n/a\n") != std::string::npos);
+  CHECK(text.find("2 attributed sales, 45.00 USD (after 2.50 USD refunded)\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("cost per message, UTC offsets and dates parse exactly") {

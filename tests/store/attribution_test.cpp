@@ -32,6 +32,23 @@ Transaction Sale(const std::string& pos_id, UnixMillis at, const std::string& ph
   return sale;
 }
 
+Transaction Refund(const std::string& pos_id, UnixMillis at, const std::string& sale_pos_id,
+                   std::int64_t total_minor) {
+  Transaction refund = Sale(pos_id, at);
+  refund.kind = TransactionKind::kRefund;
+  refund.total_minor = total_minor;
+  refund.refund_of = sale_pos_id;
+  return refund;
+}
+
+// The sale `pos_id` voided by its revision 2.
+Transaction Void(const std::string& pos_id, UnixMillis at) {
+  Transaction voided = Sale(pos_id, at);
+  voided.kind = TransactionKind::kVoid;
+  voided.revision = 2;
+  return voided;
+}
+
 void Ingest(Store& store, const std::vector<Transaction>& records) {
   static int cursor = 0;
   const Status status =
@@ -158,10 +175,7 @@ TEST_CASE("a refund naming the sale reverses its attribution for good") {
   auto store = OpenStore(dir.File("t.db"));
   Send(*store, "chg_1", kT0, "cmp_a", Detail("msg_1"));
   Ingest(*store, {Sale("s1", kT0 + kHour), Sale("s2", kT0 + kHour)});
-  Transaction refund = Sale("r1", kT0 + 5 * kHour);
-  refund.kind = TransactionKind::kRefund;
-  refund.total_minor = -2000;
-  refund.refund_of = "s1";
+  Transaction refund = Refund("r1", kT0 + 5 * kHour, "s1", -2000);
   // A refund from another source naming the same id is another sale's.
   Transaction elsewhere = refund;
   elsewhere.source = "printer";
@@ -194,15 +208,61 @@ TEST_CASE("a refund naming the sale reverses its attribution for good") {
   CHECK(For(*store, "s2")->message_change_id == "chg_2");
 }
 
+TEST_CASE("refunds of part of the sale take back that part; all of it reverses the credit") {
+  tillbridge::testing::TempDir dir;
+  auto store = OpenStore(dir.File("t.db"));
+  Send(*store, "chg_1", kT0, "cmp_a", Detail("msg_1"));
+  Ingest(*store, {Sale("s1", kT0 + kHour)});  // 20.00
+  Ingest(*store, {Refund("r1", kT0 + 2 * kHour, "s1", -500)});
+  auto partly = For(*store, "s1");
+  REQUIRE(partly.has_value());
+  CHECK(partly->refunded_minor == 500);
+  CHECK_FALSE(partly->reversed_at.has_value());
+  CHECK(partly->reversal.empty());
+
+  // A corrected refund counts as its latest revision says, not twice.
+  Transaction corrected = Refund("r1", kT0 + 2 * kHour, "s1", -700);
+  corrected.revision = 2;
+  Ingest(*store, {corrected});
+  CHECK(For(*store, "s1")->refunded_minor == 700);
+  CHECK_FALSE(For(*store, "s1")->reversed_at.has_value());
+
+  // A second refund (with a positive total, as some POS store refunds)
+  // gives back the rest: the credit is reversed, by that refund.
+  Ingest(*store, {Refund("r2", kT0 + 3 * kHour, "s1", 1300)});
+  auto reversed = For(*store, "s1");
+  REQUIRE(reversed.has_value());
+  CHECK(reversed->reversal == "refund");
+  CHECK(reversed->reversed_by == "r2");
+  CHECK(reversed->reversed_at == std::optional<UnixMillis>(kT0 + 3 * kHour));
+}
+
+TEST_CASE("a sale refunded in part keeps the part through a late message; a void ends it") {
+  tillbridge::testing::TempDir dir;
+  auto store = OpenStore(dir.File("t.db"));
+  Ingest(*store, {Sale("s1", kT0 + 5 * kHour), Refund("r1", kT0 + 6 * kHour, "s1", -300)});
+  // The message reaches the store after the sale and its refund.
+  Send(*store, "chg_1", kT0, "cmp_a", Detail("msg_1"));
+  auto late = For(*store, "s1");
+  REQUIRE(late.has_value());
+  CHECK(late->message_change_id == "chg_1");
+  CHECK(late->refunded_minor == 300);
+  CHECK_FALSE(late->reversed_at.has_value());
+  // A newer message wins the last touch and the refund still counts.
+  Send(*store, "chg_2", kT0 + kHour, "cmp_b", Detail("msg_2"));
+  CHECK(For(*store, "s1")->message_change_id == "chg_2");
+  CHECK(For(*store, "s1")->refunded_minor == 300);
+  // A void of the sale takes the rest of the credit.
+  Ingest(*store, {Void("s1", kT0 + 7 * kHour)});
+  CHECK(For(*store, "s1")->reversal == "void");
+}
+
 TEST_CASE("a void of the sale reverses its attribution") {
   tillbridge::testing::TempDir dir;
   auto store = OpenStore(dir.File("t.db"));
   Send(*store, "chg_1", kT0, "cmp_a", Detail("msg_1"));
   Ingest(*store, {Sale("s1", kT0 + kHour)});
-  Transaction voided = Sale("s1", kT0 + 2 * kHour);
-  voided.kind = TransactionKind::kVoid;
-  voided.revision = 2;
-  Ingest(*store, {voided});
+  Ingest(*store, {Void("s1", kT0 + 2 * kHour)});
   auto attribution = For(*store, "s1");
   REQUIRE(attribution.has_value());
   CHECK(attribution->reversal == "void");
@@ -250,10 +310,7 @@ TEST_CASE("a message that arrives after the sale credits it, and a coupon messag
 TEST_CASE("a late message credits a sale already refunded only as reversed") {
   tillbridge::testing::TempDir dir;
   auto store = OpenStore(dir.File("t.db"));
-  Transaction refund = Sale("r1", kT0 + 2 * kHour);
-  refund.kind = TransactionKind::kRefund;
-  refund.refund_of = "s1";
-  Ingest(*store, {Sale("s1", kT0 + kHour), refund});
+  Ingest(*store, {Sale("s1", kT0 + kHour), Refund("r1", kT0 + 2 * kHour, "s1", 2000)});
   Send(*store, "chg_1", kT0, "cmp_a", Detail("msg_1"));
   auto attribution = For(*store, "s1");
   REQUIRE(attribution.has_value());
@@ -347,6 +404,56 @@ INSERT INTO engagement (change_id, phone, kind, campaign, occurred_at, detail) V
   CHECK(db->QueryInt("SELECT count(*) FROM pragma_table_info('web_sessions') "
                      "WHERE name = 'role' AND dflt_value = '''cashier'''")
             .value() == 1);
+}
+
+TEST_CASE("migration 11 gives back the credit of sales only refunded in part") {
+  tillbridge::testing::TempDir dir;
+  auto db = std::move(Database::Open(dir.File("m.db"), true)).value();
+  REQUIRE(Migrate(*db, 10).ok());
+  // s1 refunded in part (1500 of 4000, in two refunds, one corrected);
+  // s2 refunded in full; s3 refunded in part and then voided; s4 never
+  // refunded. Schema 10 reversed s1, s2 and s3 at their first refund.
+  REQUIRE(db->Exec(R"sql(
+INSERT INTO transactions (source, pos_id, revision, kind, occurred_at, currency, subtotal_minor,
+                          tax_minor, total_minor, cashier, customer_phone, coupon_codes, payments,
+                          receipt_text, event_id, stored_at, refund_of)
+SELECT 'pos', column1, column2, column3, column4, 'USD', column5, 0, column5, 'c-1', '', '[]',
+       '[]', '', 'evt-' || column1 || '-' || column2, 0, column6
+FROM (VALUES ('s1', 1, 'sale', 100, 4000, NULL),
+             ('r1', 1, 'refund', 200, -1000, 's1'),
+             ('r1', 2, 'refund', 200, -1200, 's1'),
+             ('r2', 1, 'refund', 300, 300, 's1'),
+             ('s2', 1, 'sale', 100, 2000, NULL),
+             ('r3', 1, 'refund', 200, -2000, 's2'),
+             ('s3', 1, 'sale', 100, 2000, NULL),
+             ('r4', 1, 'refund', 200, -100, 's3'),
+             ('s3', 2, 'void', 300, 2000, NULL),
+             ('s4', 1, 'sale', 100, 2000, NULL));
+INSERT INTO attributions (source, pos_id, phone, basis, message_change_id, message_id, campaign,
+                          rule, message_at, coupon_code, sale_at, window_days, attributed_at,
+                          reversed_at, reversed_by, reversal) VALUES
+ ('pos', 's1', '', 'coupon', 'e1', '', 'c', '', 50, 'X', 100, 7, 100, 200, 'r1', 'refund'),
+ ('pos', 's2', '', 'coupon', 'e1', '', 'c', '', 50, 'X', 100, 7, 100, 200, 'r3', 'refund'),
+ ('pos', 's3', '', 'coupon', 'e1', '', 'c', '', 50, 'X', 100, 7, 100, 200, 'r4', 'refund'),
+ ('pos', 's4', '', 'coupon', 'e1', '', 'c', '', 50, 'X', 100, 7, 100, NULL, NULL, NULL);
+)sql")
+              .ok());
+  REQUIRE(Migrate(*db).ok());
+  auto rows = std::move(db->Prepare("SELECT pos_id, refunded_minor, coalesce(reversal, '-'), "
+                                    "coalesce(reversed_by, '-') FROM attributions ORDER BY pos_id"))
+                  .value();
+  std::vector<std::string> seen;
+  while (rows.Step().value()) {
+    seen.push_back(rows.Text(0) + "|" + std::to_string(rows.Int(1)) + "|" + rows.Text(2) + "|" +
+                   rows.Text(3));
+  }
+  const std::vector<std::string> expected = {
+      "s1|1500|-|-",
+      "s2|2000|refund|r3",
+      "s3|100|refund|r4",
+      "s4|0|-|-",
+  };
+  CHECK(seen == expected);
 }
 
 }  // namespace tillbridge::store

@@ -26,6 +26,16 @@ std::unique_ptr<Store> FixtureStore(const std::string& path) {
   return std::move(store).value();
 }
 
+// A refund of `sale_pos_id`, rung up on November `day` at 10:00.
+Transaction Refund(const std::string& pos_id, std::int64_t total_minor,
+                   const std::string& sale_pos_id, int day) {
+  Transaction refund = MakeSale(pos_id, total_minor, kRoiPhoneA);
+  refund.kind = TransactionKind::kRefund;
+  refund.occurred_at = RoiNovemberAt(day, 10);
+  refund.refund_of = sale_pos_id;
+  return refund;
+}
+
 RoiReport November(Store& store, std::int32_t utc_offset_minutes = 0) {
   RoiQuery query;
   query.from = kRoiFrom;
@@ -267,17 +277,63 @@ TEST_CASE("customers are counted by consent when every one paid in one currency"
 TEST_CASE("a later refund takes the revenue out of attributed, not out of the sales") {
   tillbridge::testing::TempDir dir;
   auto store = FixtureStore(dir.File("t.db"));
-  Transaction refund = MakeSale("2002", -4000, kRoiPhoneA);
-  refund.kind = TransactionKind::kRefund;
-  refund.occurred_at = RoiNovemberAt(29, 10);
-  refund.refund_of = "1001";
-  REQUIRE(store->transactions().Ingest("pos", {refund}, "more").ok());
+  REQUIRE(store->transactions().Ingest("pos", {Refund("2002", -4000, "1001", 29)}, "more").ok());
   const RoiReport report = November(*store);
   CHECK(report.sales == kRoiSales);
   CHECK(report.revenue_minor == kRoiRevenue);
   CHECK(report.attributed_sales == kRoiAttributedSales - 1);
   CHECK(report.attributed_revenue_minor == kRoiAttributedRevenue - 4000);
   CHECK(report.reversed_attributions == kRoiReversedAttributions + 1);
+}
+
+TEST_CASE("a refund of part of a credited sale takes that part out of the credit only") {
+  tillbridge::testing::TempDir dir;
+  auto store = FixtureStore(dir.File("t.db"));
+  const RoiReport before = November(*store);
+  auto campaign_revenue = [](const RoiReport& report, const std::string& name) {
+    for (const CampaignRoi& campaign : report.campaigns) {
+      if (campaign.campaign == name) return campaign.attributed_revenue_minor;
+    }
+    return std::int64_t{-1};
+  };
+  auto numerator = [](const RoiReport& report, const std::string& key) {
+    const Figure* figure = report.Find(key);
+    REQUIRE(figure != nullptr);
+    return figure->numerator;
+  };
+
+  // s1 (1001, 40.00, Nov 2, credited to cmp_welcome_coupon): 15.00 back.
+  REQUIRE(store->transactions().Ingest("pos", {Refund("2002", -1500, "1001", 29)}, "more").ok());
+  const RoiReport report = November(*store);
+  CHECK(report.sales == kRoiSales);
+  CHECK(report.revenue_minor == kRoiRevenue);
+  CHECK(report.attributed_sales == kRoiAttributedSales);
+  CHECK(report.attributed_revenue_minor == kRoiAttributedRevenue - 1500);
+  CHECK(report.attributed_refunded_minor == 1500);
+  CHECK(report.reversed_attributions == kRoiReversedAttributions);
+  // The averages compare sales as rung up; the credit is net.
+  CheckFigure(report, "aov_attributed", Figure::Unit::kMoney, kRoiAttributedRevenue,
+              kRoiAttributedSales);
+  CHECK(numerator(report, "aov_other") == numerator(before, "aov_other"));
+  CHECK(numerator(report, "revenue_per_message") == kRoiAttributedRevenue - 1500);
+  CHECK(numerator(report, "campaign_roi") == numerator(before, "campaign_roi") - 1500);
+  CHECK(campaign_revenue(report, "cmp_welcome_coupon") ==
+        campaign_revenue(before, "cmp_welcome_coupon") - 1500);
+  CHECK(report.trend[1].attributed_revenue_minor ==
+        before.trend[1].attributed_revenue_minor - 1500);
+  REQUIRE(report.notes.size() == before.notes.size() + 1);
+  CHECK(report.notes.back() ==
+        "1 attributed sale was refunded in part: attributed revenue leaves out what was "
+        "given back");
+
+  // The rest of it back: the sale is no longer credited at all.
+  REQUIRE(store->transactions().Ingest("pos", {Refund("2003", -2500, "1001", 30)}, "more-2").ok());
+  const RoiReport reversed = November(*store);
+  CHECK(reversed.attributed_sales == kRoiAttributedSales - 1);
+  CHECK(reversed.attributed_revenue_minor == kRoiAttributedRevenue - 4000);
+  CHECK(reversed.attributed_refunded_minor == 0);
+  CHECK(reversed.reversed_attributions == kRoiReversedAttributions + 1);
+  CHECK(reversed.notes == before.notes);
 }
 
 }  // namespace tillbridge::store

@@ -4,6 +4,7 @@
 #include <Poco/JSON/Object.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <sstream>
@@ -77,19 +78,23 @@ void AddFigures(LocationFigures& f) {
   f.figures.push_back(Ratio("repeat_purchase_rate", f.repeat_customers, f.customers,
                             "customers with 2 or more sales in the range",
                             "customers with 1 or more sales in the range"));
-  f.figures.push_back(Ratio("aov_attributed", f.attributed_revenue_minor, f.attributed_sales,
-                            "revenue of attributed sales (minor units)", "attributed sales"));
+  // Averages compare sales as rung up; the credit is net of partial refunds.
+  const std::int64_t at_counter = f.attributed_revenue_minor + f.attributed_refunded_minor;
+  f.figures.push_back(Ratio("aov_attributed", at_counter, f.attributed_sales,
+                            "totals rung up of attributed sales (minor units)",
+                            "attributed sales"));
   f.figures.push_back(Ratio("aov_other", f.other_revenue_minor, f.other_sales,
                             "revenue of the other sales (minor units)", "other sales"));
   // (a/b) / (c/d) - 1 = (a*d - c*b) / (c*b), kept in whole numbers.
   f.figures.push_back(
       Ratio("aov_uplift",
-            f.attributed_revenue_minor * f.other_sales - f.other_revenue_minor * f.attributed_sales,
+            at_counter * f.other_sales - f.other_revenue_minor * f.attributed_sales,
             f.other_revenue_minor * f.attributed_sales,
-            "attributed revenue x other sales - other revenue x attributed sales",
+            "attributed totals rung up x other sales - other revenue x attributed sales",
             "other revenue x attributed sales"));
   f.figures.push_back(Ratio("revenue_per_message", f.attributed_revenue_minor, f.messages_sent,
-                            "attributed revenue (minor units)", "messages sent in the range"));
+                            "attributed revenue, net of partial refunds (minor units)",
+                            "messages sent in the range"));
   f.figures.push_back(Ratio("roi", f.attributed_revenue_minor - f.cost_minor, f.cost_minor,
                             "attributed revenue - message cost (minor units)",
                             "message cost (minor units)"));
@@ -107,6 +112,7 @@ Object::Ptr LocationJson(const LocationFigures& f) {
   out->set("repeat_customers", f.repeat_customers);
   out->set("attributed_sales", f.attributed_sales);
   out->set("attributed_revenue_minor", f.attributed_revenue_minor);
+  out->set("attributed_refunded_minor", f.attributed_refunded_minor);
   out->set("other_sales", f.other_sales);
   out->set("other_revenue_minor", f.other_revenue_minor);
   out->set("reversed_attributions", f.reversed_attributions);
@@ -151,9 +157,12 @@ ChainReport BuildChainReport(const ChainReportQuery& query, const std::vector<Ev
   report.chain.store_id = "*";
 
   // Sales by (store, POS id): the latest revision counts; a void removes
-  // it; a linked refund reverses its attribution.
-  std::map<std::pair<std::string, std::string>, Sale> sales;
-  std::set<std::pair<std::string, std::string>> voided, refunded;
+  // it; linked refunds take back what they gave back from its attribution,
+  // and reverse it once they gave back its whole total.
+  using Key = std::pair<std::string, std::string>;
+  std::map<Key, Sale> sales;
+  std::set<Key> voided;
+  std::map<Key, std::pair<Key, std::int64_t>> refunds;  // refund -> (sale, money back)
   std::map<std::pair<std::string, std::string>, std::set<std::string>> redeemed_on_sale;
   std::map<std::string, UnixMillis> redeemed_at;  // code -> first redemption
   for (const EventRecord& record : events) {
@@ -175,7 +184,8 @@ ChainReport BuildChainReport(const ChainReportQuery& query, const std::vector<Ev
     } else if (event.type == "transaction.voided") {
       voided.insert({event.store_id, event.pos_id});
     } else if (event.type == "transaction.refunded" && !event.refund_of.empty()) {
-      refunded.insert({event.store_id, event.refund_of});
+      refunds[{event.store_id, event.pos_id}] = {{event.store_id, event.refund_of},
+                                                 std::llabs(event.total_minor)};
     } else if (event.type == "coupon.redeemed") {
       NoteRedemption(redeemed_at, event.coupon_code, event.occurred_at);
       if (!event.transaction_pos_id.empty()) {
@@ -183,6 +193,9 @@ ChainReport BuildChainReport(const ChainReportQuery& query, const std::vector<Ev
       }
     }
   }
+
+  std::map<Key, std::int64_t> refunded;
+  for (const auto& [refund, given_back] : refunds) refunded[given_back.first] += given_back.second;
 
   std::vector<const MessageRecord*> sent;
   for (const MessageRecord& message : messages) {
@@ -211,13 +224,17 @@ ChainReport BuildChainReport(const ChainReportQuery& query, const std::vector<Ev
     at.store_id = sale.store_id;
     const MessageRecord* message =
         sale.phone.empty() ? nullptr : AttributedTo(sale, sent, query.attribution_window_days);
-    const bool reversed = message != nullptr && refunded.count(key) > 0;
+    const auto refund = refunded.find(key);
+    const std::int64_t given_back = refund == refunded.end() ? 0 : refund->second;
+    const bool reversed = message != nullptr && refund != refunded.end() &&
+                          given_back >= sale.total_minor;
     for (LocationFigures* f : {&at, &report.chain}) {
       ++f->sales;
       f->revenue_minor += sale.total_minor;
       if (message != nullptr && !reversed) {
         ++f->attributed_sales;
-        f->attributed_revenue_minor += sale.total_minor;
+        f->attributed_revenue_minor += sale.total_minor - given_back;
+        f->attributed_refunded_minor += given_back;
       } else {
         ++f->other_sales;
         f->other_revenue_minor += sale.total_minor;

@@ -48,10 +48,11 @@ struct LocationFigures {
   std::int64_t customers = 0;         // phones with >= 1 sale
   std::int64_t repeat_customers = 0;  // phones with >= 2 sales
   std::int64_t attributed_sales = 0;
-  std::int64_t attributed_revenue_minor = 0;
+  std::int64_t attributed_revenue_minor = 0;   // net of refunds of part of a sale
+  std::int64_t attributed_refunded_minor = 0;  // what those refunds gave back
   std::int64_t other_sales = 0;
   std::int64_t other_revenue_minor = 0;
-  std::int64_t reversed_attributions = 0;  // attributed, then refunded
+  std::int64_t reversed_attributions = 0;  // attributed, then refunded in full
   std::int64_t cost_minor = 0;             // messages_sent x cost, rounded
   // coupon_redemption_rate, repeat_purchase_rate, aov_attributed,
   // aov_other, aov_uplift, revenue_per_message, roi.
