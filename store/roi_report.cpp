@@ -43,7 +43,7 @@ std::int64_t FloorDiv(std::int64_t n, std::int64_t d) {
   "u.pos_id = t.pos_id AND u.revision > t.revision AND u.revision > 1)"
 
 // The attributed sales of S, per currency, local day (?3 = UTC offset in
-// millis), campaign and whether reversed: count, revenue at the counter,
+// millis, constant over ?1..?2), campaign and whether reversed: count, revenue at the counter,
 // and what refunds of part of a sale gave back. Read from the attributions side:
 // a fraction of the sales, where probing attributions for every sale of a
 // year would cost more than the rest of the report. sale_at follows the
@@ -146,6 +146,46 @@ Status ForEachRow(Statement& select, RowFn row) {
     row(select);
   }
 }
+
+// The store's local days over a query's range: the offset in force at each
+// instant, and the range cut where daylight saving changes it.
+class LocalClock {
+ public:
+  explicit LocalClock(const RoiQuery& query) : query_(query) {}
+
+  // Millis east of UTC at `at`. A range has a few changes at most.
+  std::int64_t OffsetAt(UnixMillis at) const {
+    std::int32_t minutes = query_.utc_offset_minutes;
+    for (const RoiQuery::OffsetChange& change : query_.offset_changes) {
+      if (change.at > at) break;
+      minutes = change.utc_offset_minutes;
+    }
+    return std::int64_t{minutes} * 60'000;
+  }
+  std::int64_t Day(UnixMillis at) const { return FloorDiv(at + OffsetAt(at), kDayMillis); }
+
+  // [from, to) with one offset throughout.
+  struct Span {
+    UnixMillis from;
+    UnixMillis to;
+    std::int64_t offset;
+  };
+  std::vector<Span> Spans() const {
+    std::vector<Span> spans;
+    UnixMillis start = query_.from;
+    for (const RoiQuery::OffsetChange& change : query_.offset_changes) {
+      if (change.at <= start) continue;
+      if (change.at >= query_.to) break;
+      spans.push_back({start, change.at, OffsetAt(start)});
+      start = change.at;
+    }
+    spans.push_back({start, query_.to, OffsetAt(start)});
+    return spans;
+  }
+
+ private:
+  const RoiQuery& query_;
+};
 
 Result<Statement> PrepareRange(Database& db, const char* sql, const RoiQuery& query) {
   auto select = db.Prepare(sql);
@@ -302,9 +342,13 @@ Result<RoiReport> RoiReports::Compute(const RoiQuery& query) {
   if (query.cost_per_message_micros < 0) {
     return Status::InvalidArgument("the cost per message must not be negative");
   }
-  const std::int64_t offset = std::int64_t{query.utc_offset_minutes} * 60'000;
-  const std::int64_t first_day = FloorDiv(query.from + offset, kDayMillis);
-  const std::int64_t last_day = FloorDiv(query.to - 1 + offset, kDayMillis);
+  if (!std::is_sorted(query.offset_changes.begin(), query.offset_changes.end(),
+                      [](const auto& a, const auto& b) { return a.at < b.at; })) {
+    return Status::InvalidArgument("the report's UTC offset changes are not in time order");
+  }
+  const LocalClock local(query);
+  const std::int64_t first_day = local.Day(query.from);
+  const std::int64_t last_day = local.Day(query.to - 1);
   if (last_day - first_day + 1 > kMaxDays) {
     return Status::InvalidArgument("the report's range is longer than " + std::to_string(kMaxDays) +
                                    " days");
@@ -391,7 +435,7 @@ Result<RoiReport> RoiReports::Compute(const RoiQuery& query) {
         day_sums.clear();
       };
       Status read = ForEachRow(*rows, [&](Statement& row) {
-        const std::int64_t day = FloorDiv(row.Int(0) + offset, kDayMillis);
+        const std::int64_t day = local.Day(row.Int(0));
         if (day != current_day) flush();
         current_day = day;
         auto [it, added] = day_sums.try_emplace({row.Text(1), row.Text(2)});
@@ -439,10 +483,9 @@ Result<RoiReport> RoiReports::Compute(const RoiQuery& query) {
   std::map<std::string, CampaignRoi> campaigns;
   std::int64_t partly_refunded = 0;
   {
-    auto attributed = PrepareRange(db, kAttributed, query);
+    auto attributed = db.Prepare(kAttributed);
     if (!attributed.ok()) return attributed.status();
-    attributed->Bind(3, offset);
-    TB_RETURN_IF_ERROR(ForEachRow(*attributed, [&](Statement& row) {
+    auto add = [&](Statement& row) {
       if (row.Text(0) != report.currency) return;
       const std::int64_t count = row.Int(4);
       if (row.Int(3) != 0) {
@@ -464,7 +507,14 @@ Result<RoiReport> RoiReports::Compute(const RoiQuery& query) {
         point->attributed_sales += count;
         point->attributed_revenue_minor += revenue;
       }
-    }));
+    };
+    // Days are grouped in SQL, so each stretch of one offset is read on
+    // its own.
+    for (const LocalClock::Span& span : local.Spans()) {
+      attributed->Reset();
+      attributed->Bind(1, span.from).Bind(2, span.to).Bind(3, span.offset);
+      TB_RETURN_IF_ERROR(ForEachRow(*attributed, add));
+    }
   }
   if (partly_refunded > 0) {
     report.notes.push_back(std::to_string(partly_refunded) +

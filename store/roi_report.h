@@ -25,9 +25,17 @@ struct RoiQuery {
   // (USD 0.0079 = 7900). Campaign cost = messages x this, rounded to the
   // nearest minor unit.
   std::int64_t cost_per_message_micros = 7900;
-  // Offset of the store's local time from UTC, for the daily trend's day
-  // boundaries (and the dates printed with it).
+  // Offset of the store's local time from UTC at `from`, for the daily
+  // trend's day boundaries (and the dates printed with it).
   std::int32_t utc_offset_minutes = 0;
+  // Where the offset changes inside the range (daylight saving): from `at`
+  // on, the offset is `utc_offset_minutes`. Ascending; empty for a fixed
+  // offset. A day with a change is a local day of 23 or 25 hours.
+  struct OffsetChange {
+    UnixMillis at = 0;
+    std::int32_t utc_offset_minutes = 0;
+  };
+  std::vector<OffsetChange> offset_changes;
 };
 
 // One figure and how it was computed: value = numerator / denominator.

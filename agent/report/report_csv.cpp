@@ -74,7 +74,7 @@ std::string RenderCsv(const store::RoiReport& report) {
             Text("last_day"), Text("utc_offset"), Text("attribution_window_days"),
             Text("cost_per_message"), Text("generated_at")});
   Row(out, {Text("report"), Text(report.store_id), Text(currency), Text(FirstDay(report)),
-            Text(LastDay(report)), Text("UTC" + FormatUtcOffset(report.query.utc_offset_minutes)),
+            Text(LastDay(report)), Text(LocalTimeText(report)),
             Number(report.attribution_window_days),
             Number(FormatCostPerMessage(report.query.cost_per_message_micros)),
             Text(FormatRfc3339(report.generated_at))});

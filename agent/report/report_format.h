@@ -31,6 +31,9 @@ const char* UnitName(store::Figure::Unit unit);
 // The range's local dates: first day, and last day included.
 std::string FirstDay(const store::RoiReport& report);
 std::string LastDay(const store::RoiReport& report);
+// The range's local time: "UTC-05:00", or with a daylight-saving change
+// inside it "UTC-05:00, UTC-04:00 from 2026-03-08 03:00" (local times).
+std::string LocalTimeText(const store::RoiReport& report);
 
 // A summary for the terminal: the range, the headline figures each with
 // how it was computed, the campaigns and the notes.

@@ -59,8 +59,8 @@ std::string RenderHtmlFragment(const store::RoiReport& report) {
                     "\" data-last-day=\"" + LastDay(report) + "\">\n";
   out += "<h1>What text messages brought in</h1>\n";
   out += "<p class=\"tb-range\">Store " + EscapeHtml(report.store_id) + ", " + FirstDay(report) +
-         " to " + LastDay(report) + " (both days included, UTC" +
-         FormatUtcOffset(report.query.utc_offset_minutes) + "). A sale is credited to the text " +
+         " to " + LastDay(report) + " (both days included, " + LocalTimeText(report) +
+         "). A sale is credited to the text " +
          "message that carried the coupon it redeemed, else to the last one its customer was " +
          "sent at most " + std::to_string(report.attribution_window_days) +
          " days before it. One message costs " +

@@ -110,6 +110,15 @@ std::string RenderJson(const store::RoiReport& report) {
   json.Key("last_day").String(LastDay(report));
   json.Key("to_is").String("exclusive; last_day is the last local day included");
   json.Key("utc_offset").String(FormatUtcOffset(report.query.utc_offset_minutes));
+  // Daylight-saving changes inside the range: the offset from each instant on.
+  json.Key("utc_offset_changes").Open('[');
+  for (const auto& change : report.query.offset_changes) {
+    json.Open('{');
+    json.Key("at").String(FormatRfc3339(change.at));
+    json.Key("utc_offset").String(FormatUtcOffset(change.utc_offset_minutes));
+    json.Close('}');
+  }
+  json.Close(']');
   json.Key("cost_per_message").String(FormatCostPerMessage(report.query.cost_per_message_micros));
   json.Key("cost_per_message_micros").Int(report.query.cost_per_message_micros);
   json.Close('}');

@@ -1,7 +1,9 @@
 #include "agent/report/report_settings.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <optional>
 
 namespace tillbridge::report {
 namespace {
@@ -75,9 +77,9 @@ const std::vector<ConfigKeySpec>& ReportConfigKeys() {
        .default_value = "pos",
        .description = "Where the ROI report's days begin and end: `pos` for the time zone in "
                       "`pos.time_zone` (the POS's, by default this computer's), or a fixed "
-                      "offset from UTC such as `-05:00` or `+00:00`. One offset serves a whole "
-                      "range, the one in force on its first day; across a daylight-saving "
-                      "change the days after it are an hour off."},
+                      "offset from UTC such as `-05:00` or `+00:00`. With a zone that has "
+                      "daylight saving, each day starts at its own local midnight and a day "
+                      "with a change has 23 or 25 hours."},
   };
   return keys;
 }
@@ -264,15 +266,75 @@ std::int64_t Today(const ReportSettings& settings, UnixMillis now) {
   return LocalDay(now, settings.OffsetAt(now));
 }
 
+namespace {
+
+// The first instant in (same, changed] with another offset than `same`
+// has, when `changed` has another: a binary search to the millisecond.
+UnixMillis FirstChange(const ReportSettings& settings, UnixMillis same, UnixMillis changed) {
+  const std::int32_t offset = settings.OffsetAt(same);
+  while (changed - same > 1) {
+    const UnixMillis middle = same + (changed - same) / 2;
+    (settings.OffsetAt(middle) == offset ? same : changed) = middle;
+  }
+  return changed;
+}
+
+}  // namespace
+
+UnixMillis DayStart(std::int64_t days, const ReportSettings& settings) {
+  // The offsets in force a day either side of midnight (read as if it
+  // were UTC) cover any change near it.
+  const UnixMillis local = days * kDayMillis;
+  const std::int32_t before = settings.OffsetAt(local - kDayMillis);
+  const std::int32_t after = settings.OffsetAt(local + kDayMillis);
+  // The first instant whose local time reads midnight (clocks going back
+  // over midnight read it twice).
+  std::optional<UnixMillis> first;
+  for (const std::int32_t offset : {before, after}) {
+    const UnixMillis at = LocalMidnight(days, offset);
+    if (settings.OffsetAt(at) == offset && (!first || at < *first)) first = at;
+  }
+  if (first) return *first;
+  // No instant reads midnight: the clocks jumped over it, and the day
+  // starts with the jump, found between the two readings.
+  return FirstChange(settings, std::min(LocalMidnight(days, before), LocalMidnight(days, after)),
+                     std::max(LocalMidnight(days, before), LocalMidnight(days, after)));
+}
+
 store::RoiQuery QueryFor(const DayRange& range, const ReportSettings& settings) {
-  // Midday of the first day is clear of any daylight-saving change.
-  const std::int32_t offset = settings.OffsetAt(LocalMidnight(range.first_day, 0) + kDayMillis / 2);
   store::RoiQuery query;
-  query.from = LocalMidnight(range.first_day, offset);
-  query.to = LocalMidnight(range.last_day + 1, offset);
+  query.from = DayStart(range.first_day, settings);
+  query.to = DayStart(range.last_day + 1, settings);
   query.cost_per_message_micros = settings.cost_per_message_micros;
-  query.utc_offset_minutes = offset;
+  query.utc_offset_minutes = settings.OffsetAt(query.from);
+  if (!settings.offset_at) return query;
+  // Day by day, the instant the offset changes, to the millisecond (zones
+  // change it at most once a day).
+  std::int32_t current = query.utc_offset_minutes;
+  UnixMillis start = query.from;
+  for (std::int64_t day = range.first_day; day <= range.last_day; ++day) {
+    const UnixMillis end = DayStart(day + 1, settings);
+    if (settings.OffsetAt(start) != current) {  // changed exactly at midnight
+      current = settings.OffsetAt(start);
+      query.offset_changes.push_back({start, current});
+    }
+    if (end - 1 > start && settings.OffsetAt(end - 1) != current) {
+      const UnixMillis changed = FirstChange(settings, start, end - 1);
+      current = settings.OffsetAt(changed);
+      query.offset_changes.push_back({changed, current});
+    }
+    start = end;
+  }
   return query;
+}
+
+std::int32_t OffsetAt(const store::RoiQuery& query, UnixMillis at) {
+  std::int32_t minutes = query.utc_offset_minutes;
+  for (const auto& change : query.offset_changes) {
+    if (change.at > at) break;
+    minutes = change.utc_offset_minutes;
+  }
+  return minutes;
 }
 
 }  // namespace tillbridge::report

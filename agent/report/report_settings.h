@@ -86,9 +86,16 @@ Result<DayRange> ResolveRange(std::string_view from, std::string_view to, std::i
 // The local day of `now` for `settings`.
 std::int64_t Today(const ReportSettings& settings, UnixMillis now);
 
-// The store query for `range` with `settings` (its `to` is exclusive: the
-// local midnight after the last day). One offset serves the whole range:
-// the one in force at its start.
+// The UTC instant local day `days` starts at, with the offset in force then
+// (so a day with a daylight-saving change has 23 or 25 hours).
+UnixMillis DayStart(std::int64_t days, const ReportSettings& settings);
+
+// The store query for `range` with `settings`: from the start of its first
+// day to the start of the day after its last (exclusive), with the offset
+// in force at the start and every change of it inside the range.
 store::RoiQuery QueryFor(const DayRange& range, const ReportSettings& settings);
+
+// The offset `query` applies at `at`: its start's, or its latest change's.
+std::int32_t OffsetAt(const store::RoiQuery& query, UnixMillis at);
 
 }  // namespace tillbridge::report

@@ -8,8 +8,8 @@ namespace tillbridge::report {
 std::string RenderText(const store::RoiReport& report) {
   const std::string& currency = report.currency;
   std::string out = "SMS ROI report for store " + report.store_id + ", " + FirstDay(report) +
-                    " to " + LastDay(report) + " (both days included, UTC" +
-                    FormatUtcOffset(report.query.utc_offset_minutes) + ")\n";
+                    " to " + LastDay(report) + " (both days included, " +
+                    LocalTimeText(report) + ")\n";
   out += "  attribution window " + std::to_string(report.attribution_window_days) +
          " days; one message costs " + FormatCostPerMessage(report.query.cost_per_message_micros) +
          (currency.empty() ? "" : " " + currency) + "\n";

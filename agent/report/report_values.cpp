@@ -98,8 +98,19 @@ std::string FirstDay(const store::RoiReport& report) {
   return FormatDate(LocalDay(report.query.from, report.query.utc_offset_minutes));
 }
 
+std::string LocalTimeText(const store::RoiReport& report) {
+  std::string out = "UTC" + FormatUtcOffset(report.query.utc_offset_minutes);
+  for (const auto& change : report.query.offset_changes) {
+    std::string local =
+        FormatRfc3339(change.at + std::int64_t{change.utc_offset_minutes} * 60'000).substr(0, 16);
+    local[10] = ' ';
+    out += ", UTC" + FormatUtcOffset(change.utc_offset_minutes) + " from " + local;
+  }
+  return out;
+}
+
 std::string LastDay(const store::RoiReport& report) {
-  return FormatDate(LocalDay(report.query.to - 1, report.query.utc_offset_minutes));
+  return FormatDate(LocalDay(report.query.to - 1, OffsetAt(report.query, report.query.to - 1)));
 }
 
 }  // namespace tillbridge::report

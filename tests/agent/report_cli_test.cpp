@@ -218,6 +218,30 @@ TEST_CASE("--cost-per-message and report.* keys change the cost and the days") {
   CHECK(*ParseRfc3339(root->getObject("query")->getValue<std::string>("from")) ==
         kRoiFrom - 2 * 3'600'000);
   CHECK(root->getObject("query")->getValue<std::string>("utc_offset") == "+02:00");
+  CHECK(root->getObject("query")->getArray("utc_offset_changes")->size() == 0);
+
+  // A zone with daylight saving: New York's clocks go back on Nov 1, 2026
+  // at 06:00 UTC, so November starts at 04:00 UTC (EDT) and ends at 05:00
+  // UTC (EST), and the report says so.
+  fixture.WriteConfig("[pos]\ntime_zone = America/New_York\n");
+  run = fixture.Tillbridge(std::string(kNovember) + " --format json");
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  root = Poco::JSON::Parser().parse(run.out).extract<Poco::JSON::Object::Ptr>();
+  auto query = root->getObject("query");
+  CHECK(query->getValue<std::string>("from") == "2026-11-01T04:00:00.000Z");
+  CHECK(query->getValue<std::string>("to") == "2026-12-01T05:00:00.000Z");
+  CHECK(query->getValue<std::string>("last_day") == "2026-11-30");
+  CHECK(query->getValue<std::string>("utc_offset") == "-04:00");
+  auto changes = query->getArray("utc_offset_changes");
+  REQUIRE(changes->size() == 1);
+  CHECK(changes->getObject(0)->getValue<std::string>("at") == "2026-11-01T06:00:00.000Z");
+  CHECK(changes->getObject(0)->getValue<std::string>("utc_offset") == "-05:00");
+  CHECK(root->getObject("totals")->getValue<std::int64_t>("sales") == kRoiSales);
+  run = fixture.Tillbridge(kNovember);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.out.find("(both days included, UTC-04:00, UTC-05:00 from 2026-11-01 01:00)") !=
+        std::string::npos);
 
   fixture.WriteConfig("[report]\ncost_per_message = free\n");
   run = fixture.Tillbridge(kNovember);

@@ -298,11 +298,32 @@ TEST_CASE("a range's days and today follow the store's local time") {
   CHECK(query.to == kNov1 + 30 * kDay + 5 * 3'600'000);
   CHECK(query.utc_offset_minutes == -300);
   CHECK(query.cost_per_message_micros == 7900);
-  // A zone whose offset changes on Nov 10: the range's first day decides.
+  // A zone whose clocks go back an hour at 00:00 UTC on Nov 10 (01:00
+  // local): the range starts at +01:00, ends at +00:00, and says where the
+  // offset changed, to the millisecond.
   settings.offset_at = [](UnixMillis utc) { return utc < kNov1 + 9 * kDay ? 60 : 0; };
   query = QueryFor(*range, settings);
   CHECK(query.from == kNov1 - 3'600'000);
+  CHECK(query.to == kNov1 + 30 * kDay);
   CHECK(query.utc_offset_minutes == 60);
+  REQUIRE(query.offset_changes.size() == 1);
+  CHECK(query.offset_changes[0].at == kNov1 + 9 * kDay);
+  CHECK(query.offset_changes[0].utc_offset_minutes == 0);
+  CHECK(OffsetAt(query, kNov1 + 9 * kDay - 1) == 60);
+  CHECK(OffsetAt(query, kNov1 + 9 * kDay) == 0);
+  // The day after the change starts at midnight +00:00; the day of it at
+  // midnight +01:00 (it has 25 hours).
+  CHECK(DayStart(20'767, settings) == kNov1 + 9 * kDay - 3'600'000);
+  CHECK(DayStart(20'768, settings) == kNov1 + 10 * kDay);
+  // Clocks going forward exactly at a local midnight: the day starts at
+  // the change.
+  settings.offset_at = [](UnixMillis utc) { return utc < kNov1 + 4 * kDay ? 0 : 60; };
+  query = QueryFor(*range, settings);
+  REQUIRE(query.offset_changes.size() == 1);
+  CHECK(query.offset_changes[0].at == kNov1 + 4 * kDay);
+  CHECK(query.offset_changes[0].utc_offset_minutes == 60);
+  CHECK(query.to == kNov1 + 30 * kDay - 3'600'000);
+  settings.offset_at = [](UnixMillis utc) { return utc < kNov1 + 9 * kDay ? 60 : 0; };
   CHECK(Today(settings, kNov1 - 1) == 20'758);              // 00:59 on Nov 1 local
   CHECK(Today(settings, kNov1 + 10 * kDay - 1) == 20'767);  // UTC now: Nov 10
 }

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "store/attribution.h"
+#include "store/cloud_changes.h"
 #include "store/store.h"
 #include "store/transaction_log.h"
 #include "tests/store/roi_fixture.h"
@@ -334,6 +335,66 @@ TEST_CASE("a refund of part of a credited sale takes that part out of the credit
   CHECK(reversed.attributed_refunded_minor == 0);
   CHECK(reversed.reversed_attributions == kRoiReversedAttributions + 1);
   CHECK(reversed.notes == before.notes);
+}
+
+TEST_CASE("local days follow a daylight-saving change inside the range") {
+  tillbridge::testing::TempDir dir;
+  auto store = FixtureStore(dir.File("t.db"));
+  // New York, March 7 to 9, 2026: clocks go forward on March 8 at 07:00
+  // UTC (02:00 EST, -05:00, becomes 03:00 EDT, -04:00).
+  constexpr UnixMillis kChange = 1'772'953'200'000;  // 2026-03-08T07:00Z
+  RoiQuery query;
+  query.from = 1'772'859'600'000;  // 2026-03-07T05:00Z, midnight EST
+  query.to = 1'773'115'200'000;    // 2026-03-10T04:00Z, midnight EDT
+  query.utc_offset_minutes = -300;
+  query.offset_changes = {{kChange, -240}};
+  auto sale = [](const std::string& pos_id, UnixMillis at) {
+    Transaction txn = MakeSale(pos_id, 1000, "+15550000099");
+    txn.occurred_at = at;
+    return txn;
+  };
+  REQUIRE(store->transactions()
+              .Ingest("pos",
+                      {sale("3001", 1'772'861'400'000),   // Mar 7 00:30 EST
+                       sale("3002", 1'772'944'200'000),   // Mar 7 23:30 EST
+                       sale("3003", 1'773'030'600'000),   // Mar 9 00:30 EDT
+                       sale("3004", 1'773'117'000'000)},  // Mar 10 00:30 EDT: after
+                      "march")
+              .ok());
+  // A text on March 8 credits the sale of March 9 00:30 (last touch).
+  auto sent = store->cloud_changes().ApplyPage(
+      {CloudChange{"chg_march", 1'772'971'200'000, "+15550000099",
+                   CloudEngagement{"message_sent", "cmp_march",
+                                   R"({"purpose":"marketing","attributable":true})"}}},
+      "march-page");
+  REQUIRE_MESSAGE(sent.ok(), sent.status().ToString());
+
+  auto report = store->roi_reports().Compute(query);
+  REQUIRE_MESSAGE(report.ok(), report.status().ToString());
+  CHECK(report->sales == 3);
+  REQUIRE(report->trend.size() == 3);
+  CHECK(report->trend[0].date == "2026-03-07");
+  CHECK(report->trend[0].sales == 2);
+  CHECK(report->trend[1].date == "2026-03-08");
+  CHECK(report->trend[1].sales == 0);
+  CHECK(report->trend[2].date == "2026-03-09");
+  CHECK(report->trend[2].sales == 1);
+  CHECK(report->trend[2].attributed_sales == 1);
+  CHECK(report->trend[2].attributed_revenue_minor == 1000);
+  CHECK(report->attributed_sales == 1);
+
+  // The same range read with EST throughout puts the 00:30 EDT sale on
+  // March 8: the change is what makes the days right.
+  query.offset_changes.clear();
+  auto fixed = store->roi_reports().Compute(query);
+  REQUIRE(fixed.ok());
+  CHECK(fixed->trend[1].sales == 1);
+  CHECK(fixed->trend[2].sales == 0);
+
+  query.offset_changes = {{kChange, -240}, {kChange - 1, -300}};
+  auto unordered = store->roi_reports().Compute(query);
+  REQUIRE_FALSE(unordered.ok());
+  CHECK(unordered.status().message() == "the report's UTC offset changes are not in time order");
 }
 
 }  // namespace tillbridge::store
