@@ -8,6 +8,7 @@
 #include <thread>
 #include <utility>
 
+#include "common/currency.h"
 #include "store/sqlite_db.h"
 #include "store/store_core.h"
 
@@ -24,9 +25,9 @@ std::int64_t RoundedDivide(std::int64_t n, std::int64_t d) {
   return n >= 0 ? (n + d / 2) / d : -((-n + d / 2) / d);
 }
 
-// Millionths of a major unit to minor units (cents), half up.
-std::int64_t CostMinor(std::int64_t messages, std::int64_t micros_per_message) {
-  return RoundedDivide(messages * micros_per_message, 10'000);
+std::int64_t CostMinor(std::int64_t messages, std::int64_t micros_per_message,
+                       const std::string& currency) {
+  return MicrosToMinor(messages * micros_per_message, currency);
 }
 
 std::int64_t FloorDiv(std::int64_t n, std::int64_t d) {
@@ -569,7 +570,8 @@ Result<RoiReport> RoiReports::Compute(const RoiQuery& query) {
     if (auto it = top_purpose.find(name); it != top_purpose.end()) {
       campaign.purpose = it->second.first;
     }
-    campaign.cost_minor = CostMinor(campaign.messages_sent, query.cost_per_message_micros);
+    campaign.cost_minor =
+        CostMinor(campaign.messages_sent, query.cost_per_message_micros, report.currency);
     report.campaigns.push_back(campaign);
   }
   std::sort(report.campaigns.begin(), report.campaigns.end(),
@@ -613,7 +615,8 @@ Result<RoiReport> RoiReports::Compute(const RoiQuery& query) {
   const std::int64_t attributed_at_counter =
       report.attributed_revenue_minor + report.attributed_refunded_minor;
   const std::int64_t other_revenue = report.revenue_minor - attributed_at_counter;
-  const std::int64_t cost = CostMinor(report.messages_sent, query.cost_per_message_micros);
+  const std::int64_t cost =
+      CostMinor(report.messages_sent, query.cost_per_message_micros, report.currency);
   std::int64_t uplift_numerator = 0;
   std::int64_t uplift_denominator = 0;
   if (report.attributed_sales > 0 && other_sales > 0) {

@@ -23,7 +23,7 @@ struct RoiQuery {
   UnixMillis to = 0;    // exclusive, UTC; must be after `from`
   // What one SMS costs, in millionths of the currency's major unit
   // (USD 0.0079 = 7900). Campaign cost = messages x this, rounded to the
-  // nearest minor unit.
+  // nearest minor unit of the report's currency (cents, yen, fils).
   std::int64_t cost_per_message_micros = 7900;
   // Offset of the store's local time from UTC at `from`, for the daily
   // trend's day boundaries (and the dates printed with it).

@@ -1,21 +1,13 @@
 #include <cmath>
 #include <cstdio>
-#include <set>
 
 #include "agent/report/report_format.h"
 #include "agent/report/report_settings.h"
+#include "common/currency.h"
 
 namespace tillbridge::report {
 
-int MinorDigits(const std::string& currency) {
-  static const std::set<std::string> kNone = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY",
-                                              "KMF", "KRW", "PYG", "RWF", "UGX", "UYI",
-                                              "VND", "VUV", "XAF", "XOF", "XPF"};
-  static const std::set<std::string> kThree = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"};
-  if (kNone.count(currency)) return 0;
-  if (kThree.count(currency)) return 3;
-  return 2;
-}
+int MinorDigits(const std::string& currency) { return tillbridge::CurrencyMinorDigits(currency); }
 
 std::string FormatMoney(std::int64_t minor, const std::string& currency) {
   const int digits = MinorDigits(currency);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/card_numbers.h"
+#include "common/currency.h"
 #include "common/digest.h"
 
 namespace tillbridge::drivers {
@@ -146,18 +147,11 @@ Result<int> ParseUtcOffset(std::string_view zone, bool* local) {
 }  // namespace
 
 Result<int> CurrencyMinorDigits(std::string_view currency) {
-  if (currency.size() != 3 ||
-      !std::all_of(currency.begin(), currency.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+  if (!IsCurrencyCode(currency)) {
     return Status::InvalidArgument("currency must be an ISO 4217 code such as USD, got '" +
                                    std::string(currency) + "'");
   }
-  static constexpr std::string_view kNone[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY",
-                                               "KMF", "KRW", "PYG", "RWF", "UGX", "VND",
-                                               "VUV", "XAF", "XOF", "XPF"};
-  static constexpr std::string_view kThree[] = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"};
-  if (std::find(std::begin(kNone), std::end(kNone), currency) != std::end(kNone)) return 0;
-  if (std::find(std::begin(kThree), std::end(kThree), currency) != std::end(kThree)) return 3;
-  return 2;
+  return tillbridge::CurrencyMinorDigits(currency);
 }
 
 Result<std::int64_t> ParseAmount(std::string_view text, char decimal_separator, int minor_digits) {

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <string>
 
+#include "common/currency.h"
 #include "drivers/sql/time_zone.h"
 
 namespace tillbridge::drivers {
@@ -124,19 +125,7 @@ Result<std::int64_t> ParseScaledDecimal(std::string_view input, int scale) {
   return negative ? -signed_value : signed_value;
 }
 
-int CurrencyExponent(std::string_view currency) {
-  static constexpr std::string_view kZero[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY",
-                                               "KMF", "KRW", "PYG", "RWF", "UGX", "UYI",
-                                               "VND", "VUV", "XAF", "XOF", "XPF"};
-  static constexpr std::string_view kThree[] = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"};
-  for (auto code : kZero) {
-    if (code == currency) return 0;
-  }
-  for (auto code : kThree) {
-    if (code == currency) return 3;
-  }
-  return 2;
-}
+int CurrencyExponent(std::string_view currency) { return tillbridge::CurrencyMinorDigits(currency); }
 
 Result<PosTime> ParsePosTimestamp(std::string_view input) {
   std::string_view text = Trim(input);

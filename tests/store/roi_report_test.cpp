@@ -397,4 +397,41 @@ TEST_CASE("local days follow a daylight-saving change inside the range") {
   CHECK(unordered.status().message() == "the report's UTC offset changes are not in time order");
 }
 
+TEST_CASE("the cost of the messages is in the minor units of the report's currency") {
+  struct Case {
+    const char* currency;
+    std::int64_t micros_per_message;
+    std::int64_t cost_minor;  // of 3 messages
+  };
+  // 3 x 1.25 yen = 3.75 yen -> 4; 3 x 0.0025 dinar = 7.5 fils -> 8;
+  // 3 x 0.0079 dollar = 2.37 cents -> 2.
+  for (const Case& c : {Case{"JPY", 1'250'000, 4}, Case{"KWD", 2'500, 8}, Case{"USD", 7'900, 2}}) {
+    INFO(c.currency);
+    tillbridge::testing::TempDir dir;
+    StoreOptions options;
+    options.path = dir.File("t.db");
+    auto store = std::move(Store::Open(options)).value();
+    Transaction sale = MakeSale("1", 1500, kRoiPhoneA);
+    sale.currency = c.currency;
+    sale.occurred_at = RoiNovemberAt(5, 12);  // credited to the last text
+    REQUIRE(store->transactions().Ingest("pos", {sale}, "c1").ok());
+    std::vector<CloudChange> sent;
+    for (int i = 1; i <= 3; ++i) {
+      sent.push_back(CloudChange{"chg_" + std::to_string(i), RoiNovemberAt(i, 9), kRoiPhoneA,
+                                 CloudEngagement{"message_sent", "cmp_x", "{}"}});
+    }
+    REQUIRE(store->cloud_changes().ApplyPage(sent, "p1").ok());
+    RoiQuery query;
+    query.from = kRoiFrom;
+    query.to = kRoiTo;
+    query.cost_per_message_micros = c.micros_per_message;
+    auto report = store->roi_reports().Compute(query);
+    REQUIRE_MESSAGE(report.ok(), report.status().ToString());
+    CHECK(report->currency == c.currency);
+    REQUIRE(report->campaigns.size() == 1);
+    CHECK(report->campaigns[0].cost_minor == c.cost_minor);
+    CheckFigure(*report, "campaign_roi", Figure::Unit::kRatio, 1500 - c.cost_minor, c.cost_minor);
+  }
+}
+
 }  // namespace tillbridge::store

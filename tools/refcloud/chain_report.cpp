@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/currency.h"
 #include "tools/refcloud/event_parser.h"
 
 namespace tillbridge::refcloud {
@@ -280,8 +281,7 @@ ChainReport BuildChainReport(const ChainReportQuery& query, const std::vector<Ev
     }
   }
   const auto finish = [&](LocationFigures& f) {
-    // micros -> minor units (1/100): / 10'000, rounded half up.
-    f.cost_minor = (f.messages_sent * query.cost_per_message_micros + 5'000) / 10'000;
+    f.cost_minor = MicrosToMinor(f.messages_sent * query.cost_per_message_micros, report.currency);
     AddFigures(f);
   };
   for (auto& [store, f] : locations) {
