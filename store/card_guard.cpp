@@ -202,7 +202,7 @@ int MaskCardNumbersIn(Transaction& txn) {
               MaskField(txn.currency);
   for (std::string& code : txn.coupon_codes) count += MaskField(code);
   for (TransactionLine& line : txn.lines)
-    count += MaskField(line.sku) + MaskField(line.description);
+    count += MaskField(line.sku) + MaskField(line.description) + MaskField(line.category);
   for (Payment& payment : txn.payments) count += MaskField(payment.type);
   return count;
 }

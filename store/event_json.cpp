@@ -90,6 +90,7 @@ std::string TransactionEventJson(const EventEnvelope& envelope, const Transactio
     Object::Ptr item = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     item->set("sku", line.sku);
     item->set("description", line.description);
+    if (!line.category.empty()) item->set("category", line.category);
     item->set("quantity_milli", line.quantity_milli);
     item->set("unit_price_minor", line.unit_price_minor);
     item->set("total_minor", line.total_minor);

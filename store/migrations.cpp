@@ -317,6 +317,10 @@ WHERE reversal = 'refund' AND refunded_minor < (
   AND NOT EXISTS (SELECT 1 FROM transactions v WHERE v.source = attributions.source
                   AND v.pos_id = attributions.pos_id AND v.kind = 'void');
 )sql",
+      // 11 -> 12: a line's category, as the POS names it.
+      R"sql(
+ALTER TABLE transaction_lines ADD COLUMN category TEXT NOT NULL DEFAULT '';
+)sql",
   };
   return steps;
 }

@@ -29,6 +29,9 @@ struct TransactionLine {
   std::int64_t quantity_milli = 1000;  // 1.5 kg = 1500
   std::int64_t unit_price_minor = 0;
   std::int64_t total_minor = 0;
+  // The POS's department or category of the item ("Televisions"), "" when
+  // it has none; the cloud's follow-up rules can select items by it.
+  std::string category;
 };
 
 struct Payment {

@@ -214,7 +214,8 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
       "?18, ?19, ?20, ?21)");
   auto insert_line = db.Prepare(
       "INSERT INTO transaction_lines (transaction_id, line_no, sku, description, "
-      "quantity_milli, unit_price_minor, total_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      "quantity_milli, unit_price_minor, total_minor, category) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   auto insert_outbox = db.Prepare(
       "INSERT INTO outbox (event_id, type, occurred_at, customer_key, payload, created_at) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (event_id) DO NOTHING");
@@ -286,7 +287,8 @@ Status TransactionLog::Ingest(std::string_view source, const std::vector<Transac
           .Bind(4, line.description)
           .Bind(5, line.quantity_milli)
           .Bind(6, line.unit_price_minor)
-          .Bind(7, line.total_minor);
+          .Bind(7, line.total_minor)
+          .Bind(8, line.category);
       TB_RETURN_IF_ERROR(insert_line->Run());
     }
     TB_RETURN_IF_ERROR(core_.Fault("ingest.after_lines"));

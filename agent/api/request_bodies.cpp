@@ -65,6 +65,8 @@ bool ReadLine(const JsonValue& item, std::size_t index, store::TransactionLine* 
   CheckNoCard(reader, "sku", sku);
   auto description = reader.String("description", Presence::kOptional, 200);
   CheckNoCard(reader, "description", description);
+  auto category = reader.String("category", Presence::kOptional, 64);
+  CheckNoCard(reader, "category", category);
   auto quantity = reader.Int("quantity_milli", Presence::kOptional, -1'000'000'000, 1'000'000'000);
   auto unit_price =
       reader.Int("unit_price_minor", Presence::kOptional, -kMaxMoneyMinor, kMaxMoneyMinor);
@@ -72,6 +74,7 @@ bool ReadLine(const JsonValue& item, std::size_t index, store::TransactionLine* 
   if ((*error = reader.Finish())) return false;
   line->sku = sku.value_or("");
   line->description = description.value_or("");
+  line->category = category.value_or("");
   line->quantity_milli = quantity.value_or(1000);
   line->unit_price_minor = unit_price.value_or(0);
   line->total_minor = *total;

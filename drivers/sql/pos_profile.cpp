@@ -203,7 +203,7 @@ const ProfileFields& SalesFields() {
 
 const ProfileFields& LineFields() {
   static const ProfileFields fields{{"sale_id", "quantity", "unit_price"},
-                                    {"line_no", "sku", "description", "total"}};
+                                    {"line_no", "sku", "description", "total", "category"}};
   return fields;
 }
 

@@ -196,6 +196,7 @@ store::Transaction BuildTransaction(const BuildContext& context, const PendingEv
       store::TransactionLine line;
       line.sku = Trim(Text(row, col("sku")));
       line.description = Trim(Text(row, col("description")));
+      line.category = Trim(Text(row, col("category")));
       line.quantity_milli = 0;
       if (Present(row, col("quantity"))) {
         auto quantity = ParseScaledDecimal(*row[col("quantity")], 3);

@@ -46,6 +46,7 @@ Transaction SaleFullOfCards() {
   txn.lines[0].sku = "378282246310005";
   txn.lines[0].description = "Paid with 6011 1111 1111 1117";
   txn.lines[1].description = "3530\n1113 3330 0000";
+  txn.lines[1].category = "Gift cards 5555-5555-5555-4444";
   txn.payments[0].type = "card 4111_1111_1111_1111";
   txn.receipt_text = "CORNER MARKET\nVISA 4111  1111  1111  1111\nnum. 5555 5555 5555\n4444 ok";
   txn.refund_of = "6011.1111.1111.1117";
@@ -72,6 +73,7 @@ TEST_CASE("ingest masks every text field of a transaction, and its outbox event"
   const std::string& payload = (*due)[0].payload_json;
   CHECK(payload.find("411111******1111") != std::string::npos);
   CHECK(payload.find("Paid with 6011 11** **** 1117") != std::string::npos);
+  CHECK(payload.find(R"("category":"Gift cards 5555-55**-****-4444")") != std::string::npos);
   CHECK((*due)[0].event_id ==
         MakeEventId("store-9", "pos", "411111******1111", "transaction.completed", 1));
   store.reset();
@@ -80,13 +82,14 @@ TEST_CASE("ingest masks every text field of a transaction, and its outbox event"
 
 TEST_CASE("MaskCardNumbersIn covers every text field and counts what it masked") {
   Transaction txn = SaleFullOfCards();
-  CHECK(MaskCardNumbersIn(txn) == 10);
+  CHECK(MaskCardNumbersIn(txn) == 11);
   CHECK(txn.pos_id == "411111******1111");
   CHECK(txn.cashier == "Cashier 5555 55** **** 4444");
   CHECK(txn.coupon_codes[0] == "4111-11**-****-1111");
   CHECK(txn.coupon_codes[1] == "SAVE10");
   CHECK(txn.lines[0].sku == "378282*****0005");
   CHECK(txn.lines[1].description == "3530\n11** **** 0000");
+  CHECK(txn.lines[1].category == "Gift cards 5555-55**-****-4444");
   CHECK(txn.payments[0].type == "card 4111_11**_****_1111");
   CHECK(txn.receipt_text ==
         "CORNER MARKET\nVISA 4111  11**  ****  1111\nnum. 5555 55** ****\n4444 ok");

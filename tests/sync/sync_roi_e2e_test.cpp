@@ -5,6 +5,8 @@
 // brought them, and a refund takes the credit back.
 #include <doctest/doctest.h>
 
+#include <functional>
+
 #include "store/attribution.h"
 #include "store/consent_ledger.h"
 #include "store/customers.h"
@@ -93,13 +95,29 @@ int CloudMessages(const RefCloud& cloud, const std::string& phone_query, const s
   return count;
 }
 
+std::unique_ptr<RefCloud> StartCloud(const testing::TempDir& dir) {
+  auto started = RefCloud::Start(dir.path().string(), {});
+  REQUIRE_MESSAGE(started.ok(), started.status().ToString());
+  return std::move(started).value();
+}
+
+// Replaces the cloud's rules with its current ones where `edit` changed
+// the JSON text (GET /admin/rules, then PUT).
+void EditRules(RefCloud& cloud, const std::function<void(std::string&)>& edit) {
+  auto rules = cloud.Admin("GET", "/admin/rules");
+  REQUIRE(rules.status == 200);
+  std::string edited = rules.body;
+  edit(edited);
+  REQUIRE(edited != rules.body);
+  auto put = cloud.Admin("PUT", "/admin/rules", edited);
+  REQUIRE_MESSAGE(put.status == 200, put.body);
+}
+
 }  // namespace
 
 TEST_CASE("closed loop: texts come back with campaigns, visits are credited, a refund reverses") {
   testing::TempDir dir;
-  auto started = RefCloud::Start(dir.path().string(), {});
-  REQUIRE_MESSAGE(started.ok(), started.status().ToString());
-  auto cloud = std::move(started).value();
+  auto cloud = StartCloud(dir);
   auto store = OpenStore(dir.File("a.db"));
   OptIn(*store, kPhone, true);
   OptIn(*store, kQuietPhone, false);
@@ -206,24 +224,58 @@ TEST_CASE("closed loop: texts come back with campaigns, visits are credited, a r
   service.Stop();
 }
 
+TEST_CASE("a line's category from the register selects the care follow-up") {
+  testing::TempDir dir;
+  auto cloud = StartCloud(dir);
+  // The care rule by category alone: any television, whatever its price.
+  EditRules(*cloud, [](std::string& rules) {
+    const std::string by_price = R"("min_unit_price_minor":20000,"skus":[],"categories":[])";
+    const auto at = rules.find(by_price);
+    if (at == std::string::npos) return;
+    rules.replace(at, by_price.size(),
+                  R"("min_unit_price_minor":0,"skus":[],"categories":["Televisions"])");
+  });
+
+  auto store = OpenStore(dir.File("a.db"));
+  OptIn(*store, kPhone, false);
+  OptIn(*store, kQuietPhone, false);
+  const UnixMillis t0 = store->clock().NowMillis();
+  store::Transaction tv = Sale("3001", t0, kPhone, 1'500);  // a small TV, under 200.00
+  tv.lines[0].category = "Televisions";
+  store::Transaction snack = Sale("3002", t0, kQuietPhone, 1'500);
+  snack.lines[0].category = "Snacks";
+  Ingest(*store, tv);
+  Ingest(*store, snack);
+  sync::SyncService service(*store, cloud->SyncOptionsFor());
+  REQUIRE(service.Start().ok());
+  REQUIRE(testing::WaitUntilTrue(
+      [&] {
+        return SentByCampaign(*store, kPhone)["cmp_receipt"] == 1 &&
+               SentByCampaign(*store, kQuietPhone)["cmp_receipt"] == 1;
+      },
+      15s));
+  auto due = cloud->Admin("POST", "/admin/run-due",
+                          R"({"now":")" + FormatRfc3339(t0 + 49 * kHourMs) + R"("})");
+  REQUIRE_MESSAGE(due.status == 200, due.body);
+  CHECK(due.json.Int("sent") == 1);
+  CHECK(CloudMessages(*cloud, "%2B14155550134", "high_ticket_care", "sent") == 1);
+  CHECK(CloudMessages(*cloud, "%2B14155550177", "high_ticket_care", "sent") == 0);
+  service.Stop();
+}
+
 TEST_CASE("a promotional text on a transactional-only number is refused and never reaches the "
           "register") {
   testing::TempDir dir;
-  auto started = RefCloud::Start(dir.path().string(), {});
-  REQUIRE_MESSAGE(started.ok(), started.status().ToString());
-  auto cloud = std::move(started).value();
+  auto cloud = StartCloud(dir);
 
   // The marketer points the coupon rule at the toll-free number, which is
   // registered for transactional messages only.
-  auto rules = cloud->Admin("GET", "/admin/rules");
-  REQUIRE(rules.status == 200);
-  std::string edited = rules.body;
-  const std::string coupon_rule = "\"id\":\"coupon\"";
-  const auto at = edited.find(coupon_rule);
-  REQUIRE(at != std::string::npos);
-  edited.insert(at + coupon_rule.size(), ",\"number\":\"+18005550199\"");
-  auto put = cloud->Admin("PUT", "/admin/rules", edited);
-  REQUIRE_MESSAGE(put.status == 200, put.body);
+  EditRules(*cloud, [](std::string& rules) {
+    const std::string coupon_rule = "\"id\":\"coupon\"";
+    const auto at = rules.find(coupon_rule);
+    if (at == std::string::npos) return;
+    rules.insert(at + coupon_rule.size(), ",\"number\":\"+18005550199\"");
+  });
 
   auto store = OpenStore(dir.File("a.db"));
   OptIn(*store, kPhone, true);

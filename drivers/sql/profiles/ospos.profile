@@ -24,7 +24,7 @@ ospos_sales_items = sale_id, item_id, line, quantity_purchased, item_unit_price,
 ospos_sales_payments = sale_id, payment_type, payment_amount, cash_refund
 ospos_sales_taxes = sale_id, tax_type, sale_tax_amount
 ospos_people = person_id, first_name, last_name, phone_number
-ospos_items = item_id, name, item_number
+ospos_items = item_id, name, item_number, category
 ospos_app_config = key, value
 ospos_customers = person_id, points
 ospos_sales_reward_points = sale_id, earned
@@ -85,6 +85,7 @@ query =
            i.line AS line_no,
            COALESCE(NULLIF(it.item_number, ''), CAST(i.item_id AS CHAR)) AS sku,
            COALESCE(NULLIF(it.name, ''), i.description) AS description,
+           it.category AS category,
            i.quantity_purchased AS quantity,
            i.item_unit_price AS unit_price,
            ROUND(i.quantity_purchased * i.item_unit_price
@@ -96,6 +97,7 @@ query =
 line_no = line_no
 sku = sku
 description = description
+category = category
 total = total
 
 [payments]

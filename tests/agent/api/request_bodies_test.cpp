@@ -92,8 +92,8 @@ TEST_CASE("a transaction body parses into the store's record") {
     "occurred_at": "2026-11-29T12:00:00Z", "currency": "USD",
     "subtotal_minor": 1850, "tax_minor": 149, "total_minor": 1999,
     "cashier_id": "c-17", "phone": "(415) 555-0134", "coupon_codes": ["WELCOME10"],
-    "lines": [{"sku": "SKU-1", "description": "Coffee", "quantity_milli": 2000,
-               "unit_price_minor": 925, "total_minor": 1850}],
+    "lines": [{"sku": "SKU-1", "description": "Coffee", "category": "Hot drinks",
+               "quantity_milli": 2000, "unit_price_minor": 925, "total_minor": 1850}],
     "payments": [{"type": "card", "amount_minor": 1999}]
   })";
   TransactionRequest request;
@@ -110,6 +110,7 @@ TEST_CASE("a transaction body parses into the store's record") {
   CHECK(request.phone == "(415) 555-0134");
   REQUIRE(txn.lines.size() == 1);
   CHECK(txn.lines[0].quantity_milli == 2000);
+  CHECK(txn.lines[0].category == "Hot drinks");
   REQUIRE(txn.payments.size() == 1);
   CHECK(txn.payments[0].amount_minor == 1999);
   CHECK(txn.coupon_codes == std::vector<std::string>{"WELCOME10"});
@@ -128,6 +129,10 @@ TEST_CASE("transaction errors name nested fields") {
            Case{R"("lines":[{"total_minor":1.5}]})", 400, "lines[0].total_minor", "whole number"},
            Case{R"("lines":[{"total_minor":100,"price":1}]})", 400, "lines[0].price",
                 "unknown field"},
+           Case{R"("lines":[{"total_minor":100,"category":7}]})", 400, "lines[0].category",
+                "string"},
+           Case{R"("lines":[{"total_minor":100,"category":")" + std::string(65, 'x') + R"("}]})",
+                400, "lines[0].category", "64"},
            Case{R"("lines":[7]})", 400, "lines[0]", "must be an object"},
            Case{R"("payments":[{"type":"card"}]})", 400, "payments[0].amount_minor", "required"},
            Case{R"("payments":{"type":"card"}})", 400, "payments", "must be an array"},
@@ -175,6 +180,8 @@ TEST_CASE("card numbers in any written form are refused in every field a person 
              {R"("lines":[{"description":")" + card + R"(","total_minor":1}]})",
               "lines[0].description"},
              {R"("lines":[{"sku":")" + card + R"(","total_minor":1}]})", "lines[0].sku"},
+             {R"("lines":[{"category":")" + card + R"(","total_minor":1}]})",
+              "lines[0].category"},
              {R"("cashier_id":")" + card + R"("})", "cashier_id"},
              {R"("coupon_codes":[")" + card + R"("]})", "coupon_codes[0]"},
              {R"("payments":[{"type":")" + card + R"(","amount_minor":1}]})", "payments[0].type"},

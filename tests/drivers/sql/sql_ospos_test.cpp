@@ -115,6 +115,7 @@ TEST_CASE("OSPOS samples: completed sale, suspended sale abandoned then complete
   CHECK(sale->occurred_at == "2025-06-10T13:40:00.000Z");  // 09:40 in New York (EDT)
   // The strainer has no barcode: its item id is the SKU.
   CHECK(sale->line_skus == std::vector<std::string>{"8712345000012", "3"});
+  CHECK(sale->line_categories == std::vector<std::string>{"Tea", "Accessories"});
   CHECK(sale->line_quantities == std::vector<std::int64_t>{3000, 1000});
   CHECK(sale->line_totals == std::vector<std::int64_t>{1920, 450});
   REQUIRE(sale->payments.size() == 1);

@@ -128,6 +128,7 @@ std::vector<SeenEvent> OutboxEvents(store::Store& store) {
       event.line_totals.push_back(line->getValue<std::int64_t>("total_minor"));
       event.line_quantities.push_back(line->getValue<std::int64_t>("quantity_milli"));
       event.line_skus.push_back(line->getValue<std::string>("sku"));
+      event.line_categories.push_back(line->optValue<std::string>("category", ""));
     }
     events.push_back(std::move(event));
   }

@@ -36,6 +36,7 @@ struct SeenEvent {
   std::vector<std::int64_t> line_totals;
   std::vector<std::int64_t> line_quantities;
   std::vector<std::string> line_skus;
+  std::vector<std::string> line_categories;  // "" for a line without one
 };
 
 // Every transaction event in the outbox, oldest first (the coupon.redeemed
