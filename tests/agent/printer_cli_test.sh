@@ -134,7 +134,8 @@ PY
 deadline=$((SECONDS + 30))
 while [ $SECONDS -lt $deadline ]; do
   "$BIN" status --config "$WORK/t.ini" > "$WORK/status.txt" 2>&1
-  grep -q "unmatched receipts: *1" "$WORK/status.txt" && grep -q "2 records" "$WORK/status.txt" && break
+  grep -q "unmatched receipts: *1" "$WORK/status.txt" && grep -q "2 records" "$WORK/status.txt" &&
+    grep -Eq "decode backlog: +0 bytes" "$WORK/status.txt" && break
   sleep 0.1
 done
 sed 's/^/     | /' "$WORK/status.txt"

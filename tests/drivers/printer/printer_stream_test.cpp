@@ -292,7 +292,14 @@ TEST_CASE("tcp: status facts tell unmatched receipts, invalid phones and loyalty
               .connected);
   Consumer consumer(**tap);
   REQUIRE(consumer.Until(2, 10s).size() == 2);
-  REQUIRE(WaitUntil([&] { return (*tap)->Details().receipts == 3; }, 5s));
+  // The job's end (the connection closing) reaches the journal after its
+  // last receipt was decoded: wait for the decoder to catch up with it.
+  REQUIRE(WaitUntil(
+      [&] {
+        const PrinterTapHealth now = (*tap)->Details();
+        return now.receipts == 3 && now.decode_backlog_bytes == 0;
+      },
+      10s));
   const PrinterTapHealth details = (*tap)->Details();
   CHECK(details.unmatched_receipts == 1);
   CHECK(details.invalid_phone_receipts == 1);
