@@ -281,6 +281,24 @@ TEST_CASE("loyalty.accrued sets the balance and texts marketing opt-ins only") {
         std::string::npos);
   CHECK(cloud.Stats().Int("effects_repeated") == 0);
 
+  // A store that files balance notices as transactional: the customer who
+  // refused marketing but takes transactional texts gets them.
+  auto rules = cloud.Admin("GET", "/admin/rules");
+  REQUIRE(rules.status == 200);
+  std::string edited = rules.body;
+  const auto balance_rule = edited.find(R"("id":"loyalty_balance")");
+  REQUIRE(balance_rule != std::string::npos);
+  const std::string marketing = R"("purpose":"marketing")";
+  const auto purpose = edited.find(marketing, balance_rule);
+  REQUIRE(purpose != std::string::npos);
+  edited.replace(purpose, marketing.size(), R"("purpose":"transactional")");
+  REQUIRE(cloud.Admin("PUT", "/admin/rules", edited).status == 200);
+  REQUIRE(push(accrued("l0000004", other, 5, "605", "opted_out")).status == 200);
+  auto notices = cloud.Admin("GET", "/admin/messages?phone=%2B14155550177").json.Array("messages");
+  REQUIRE(notices.size() == 1);
+  CHECK(notices[0].Text("kind") == "loyalty_balance");
+  CHECK(notices[0].Text("body").find("605 points") != std::string::npos);
+
   // A balance that is no whole number is named.
   auto items = ParseEventBatch(
       "{\"events\":[" + accrued("l0000009", member, 5, "\"many\"", "opted_in") + "]}", "store-1");

@@ -569,16 +569,18 @@ Status CloudRules::OnLoyaltyAccrued(CloudTxn& txn, const RuleSet& rules, const V
 
   const bool upgraded = TierRank(contact.tier) > TierRank(previous_tier);
   const std::string kind = upgraded ? "tier_upgrade" : "loyalty_balance";
-  const bool marketing =
-      (event.consent_marketing == "opted_in" || contact.marketing == "opted_in") &&
-      contact.marketing != "opted_out";
-  if (!marketing) {
-    log->push_back("loyalty " + MaskPhone(event.phone) + (event.loyalty_points < 0 ? " " : " +") +
-                   std::to_string(event.loyalty_points) + " points; " + kind +
-                   " text refused: not opted in to marketing");
-    return Status::Ok();
-  }
   for (const Rule* rule : rules.ForTrigger(kind)) {
+    // Each rule's own purpose decides the consent it needs: a balance
+    // notice a store files as transactional goes to transactional opt-ins.
+    const std::string& state_at_event =
+        rule->purpose == kMarketing ? event.consent_marketing : event.consent_transactional;
+    if (!MayText(contact, rule->purpose, state_at_event)) {
+      log->push_back("loyalty " + MaskPhone(event.phone) +
+                     (event.loyalty_points < 0 ? " " : " +") +
+                     std::to_string(event.loyalty_points) + " points; " + kind +
+                     " text refused: not opted in to " + rule->purpose);
+      continue;
+    }
     auto sent = SendRule(txn, rules, *rule, event.phone, event.id, event.store_id, "",
                          {{"tier", contact.tier},
                           {"points", std::to_string(contact.points)},
