@@ -629,6 +629,17 @@ TEST_CASE("the routes: rules, numbers, run-due, refused messages and the report"
   CHECK(report.json.Int("chain.messages_sent") == 1);  // the receipt; the care text is due later
   CHECK(report.json.Int("chain.figures.revenue_per_message.denominator") == 1);
   CHECK(report.json.Int("cost_per_message_micros") == 7'900);
+  CHECK(report.json.Int("attribution_window_days") == 7);
+  auto wider = cloud.Admin("GET", "/admin/report?from=" + today + "&to=" + today + "&window_days=30");
+  REQUIRE_MESSAGE(wider.status == 200, wider.body);
+  CHECK(wider.json.Int("attribution_window_days") == 30);
+  for (const char* days : {"0", "91", "week", "7.5"}) {
+    auto answer =
+        cloud.Admin("GET", "/admin/report?from=" + today + "&to=" + today + "&window_days=" + days);
+    CHECK(answer.status == 400);
+    CHECK(answer.body.find("window_days must be a whole number of days from 1 to 90") !=
+          std::string::npos);
+  }
   CHECK(cloud.Admin("GET", "/admin/report?from=2026-13-01&to=" + today).status == 400);
   CHECK(cloud.Admin("GET", "/admin/report?from=" + today + "&to=2020-01-01").status == 400);
   CHECK(

@@ -398,6 +398,17 @@ Reply Report(RouteContext& context, const Request& request) {
     if (!micros.ok()) return ErrorReply(400, "invalid_field", micros.status().message());
     query.cost_per_message_micros = *micros;
   }
+  // The agents' report.attribution_window_days, when a chain uses another.
+  const std::string window = QueryText(request, "window_days");
+  if (!window.empty()) {
+    const std::int64_t days = QueryInt(request, "window_days", -1);
+    if (days < 1 || days > 90) {
+      return ErrorReply(400, "invalid_field",
+                        "window_days must be a whole number of days from 1 to 90, got '" +
+                            window + "'");
+    }
+    query.attribution_window_days = days;
+  }
   auto events = context.db.EventsOfTypes(
       {"transaction.completed", "transaction.refunded", "transaction.voided", "coupon.redeemed"});
   if (!events.ok()) return ErrorReply(500, "internal", events.status().message());
