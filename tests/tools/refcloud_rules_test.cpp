@@ -668,3 +668,39 @@ TEST_CASE("--rules: a file replaces the built-in rules; a bad one stops the star
   CHECK((*started)->Admin("GET", "/admin/rules").json.Array("rules").empty());
   CHECK((*started)->Admin("GET", "/admin/numbers").json.Array("numbers").size() == 1);
 }
+
+TEST_CASE("rules put through the admin route outlive a restart; --rules FILE still wins") {
+  testing::TempDir dir;
+  testing::RefCloud::Options options;
+  options.db = dir.File("cloud.db");
+  const std::string only_receipts =
+      R"({"numbers":[{"number":"+18005550199","type":"toll_free",)"
+      R"("registered_for":["transactional"]}],"rules":[{"id":"receipt","campaign":"cmp_receipt",)"
+      R"("purpose":"transactional","trigger":"sale","message":"Thanks! {total}"}]})";
+  {
+    auto started = testing::RefCloud::Start(dir.path().string(), options);
+    REQUIRE_MESSAGE(started.ok(), started.status().ToString());
+    CHECK((*started)->process().Output().find("rules=built-in") != std::string::npos);
+    CHECK((*started)->Admin("GET", "/admin/rules").json.Array("rules").size() == 7);
+    auto put = (*started)->Admin("PUT", "/admin/rules", only_receipts);
+    REQUIRE_MESSAGE(put.status == 200, put.body);
+  }
+  {
+    auto again = testing::RefCloud::Start(dir.path().string(), options);
+    REQUIRE_MESSAGE(again.ok(), again.status().ToString());
+    CHECK((*again)->process().Output().find("rules=saved by PUT /admin/rules") !=
+          std::string::npos);
+    auto rules = (*again)->Admin("GET", "/admin/rules").json.Array("rules");
+    REQUIRE(rules.size() == 1);
+    CHECK(rules[0].Text("id") == "receipt");
+    CHECK((*again)->Admin("GET", "/admin/numbers").json.Array("numbers").size() == 1);
+  }
+  // A rules file given at start is what the operator asked for.
+  const std::string file = dir.File("rules.json");
+  std::ofstream(file) << DefaultRulesJson();
+  options.extra_args = {"--rules", file};
+  auto with_file = testing::RefCloud::Start(dir.path().string(), options);
+  REQUIRE_MESSAGE(with_file.ok(), with_file.status().ToString());
+  CHECK((*with_file)->process().Output().find("rules=" + file) != std::string::npos);
+  CHECK((*with_file)->Admin("GET", "/admin/rules").json.Array("rules").size() == 7);
+}

@@ -327,10 +327,14 @@ Reply PutRules(RouteContext& context, const Request& request) {
   if (!parsed.ok()) return ErrorReply(400, "invalid_rules", parsed.status().message());
   const size_t rules = parsed->rules.size();
   const size_t numbers = parsed->numbers.size();
+  // Kept in the database first: a restart keeps what was answered 200.
+  const std::string json = RuleSetJson(*parsed);
+  Status saved = context.db.SaveRules(json);
+  if (!saved.ok()) return ErrorReply(500, "internal", saved.message());
   context.rules.SetRuleSet(std::move(parsed).value());
   context.log("rules replaced: " + std::to_string(rules) + " rules, " + std::to_string(numbers) +
-              " numbers");
-  return RawJsonReply(200, RuleSetJson(*context.rules.rule_set()));
+              " numbers (kept across restarts)");
+  return RawJsonReply(200, json);
 }
 
 Reply Numbers(RouteContext& context) {

@@ -510,6 +510,25 @@ Result<std::optional<AgentRecord>> CloudDb::FindAgent(const std::string& agent_i
   });
 }
 
+Status CloudDb::SaveRules(const std::string& json) {
+  std::lock_guard lock(mutex_);
+  return Guarded([&]() -> Status {
+    Stmt upsert(db_, "INSERT OR REPLACE INTO meta (key, value) VALUES ('rules', ?1)");
+    upsert.Bind(1, json);
+    upsert.Run();
+    return Status::Ok();
+  });
+}
+
+Result<std::optional<std::string>> CloudDb::SavedRules() {
+  std::lock_guard lock(mutex_);
+  return Guarded([&]() -> Result<std::optional<std::string>> {
+    Stmt select(db_, "SELECT value FROM meta WHERE key = 'rules'");
+    if (!select.Step()) return std::optional<std::string>();
+    return std::optional<std::string>(select.Text(0));
+  });
+}
+
 Result<std::vector<AgentRecord>> CloudDb::Agents() {
   std::lock_guard lock(mutex_);
   return Guarded([&]() -> Result<std::vector<AgentRecord>> {

@@ -172,6 +172,11 @@ class CloudDb {
 
   Result<AgentRecord> RegisterAgent(const AgentRecord& agent);
   Result<std::optional<AgentRecord>> FindAgent(const std::string& agent_id);
+
+  // The rule set last put through PUT /admin/rules (its JSON), kept so a
+  // restart keeps it; nullopt when none was.
+  Status SaveRules(const std::string& json);
+  Result<std::optional<std::string>> SavedRules();
   Result<std::vector<AgentRecord>> Agents();
 
   // A parsed event ready to store.

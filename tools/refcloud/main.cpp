@@ -43,8 +43,9 @@ Serving
   --tls-key FILE           PEM private key for --tls-cert
   --brand NAME             store name used in SMS texts (default "Corner Store")
   --rules FILE             message rules and sending numbers (JSON, see
-                           docs/messages.md); default: the built-in rules
-                           (tools/refcloud/rules.default.json)
+                           docs/messages.md); default: the rules last put
+                           through PUT /admin/rules into --db, else the
+                           built-in rules (tools/refcloud/rules.default.json)
   --tick-seconds N         send due follow-ups and re-engagement every N
                            seconds (default 30; 0: only POST /admin/run-due)
   --coupon-upc-prefix D    UPC number system (one digit) that starts every
@@ -265,6 +266,22 @@ int Run(int argc, char** argv) {
     std::cerr << "tillbridge-refcloud: " << db.status().message() << "\n";
     return 1;
   }
+  // Which rules: --rules FILE when given, else those last put through
+  // PUT /admin/rules into this database, else the built-in ones.
+  std::string rules_from = args->rules_file.empty() ? "built-in" : args->rules_file;
+  if (args->rules_file.empty()) {
+    auto saved = (*db)->SavedRules();
+    if (saved.ok() && saved->has_value()) {
+      auto parsed = ParseRuleSet(**saved);
+      if (parsed.ok()) {
+        rule_set = std::move(parsed);
+        rules_from = "saved by PUT /admin/rules";
+      } else {
+        std::cerr << "tillbridge-refcloud: the rules saved by PUT /admin/rules no longer parse ("
+                  << parsed.status().message() << "); using the built-in rules\n";
+      }
+    }
+  }
   const UnixMillis started = clock.NowMillis();
   for (const auto& [offset, length] : args->outages) {
     args->faults.windows.emplace_back(started + offset, started + offset + length);
@@ -284,7 +301,7 @@ int Run(int argc, char** argv) {
       {
         std::lock_guard lock(OutputMutex());
         std::cout << "refcloud listening " << (*server)->url() << " port=" << (*server)->port()
-                  << std::endl;
+                  << " rules=" << rules_from << std::endl;
       }
       int received = 0;
       sigwait(&signals, &received);
