@@ -382,6 +382,9 @@ Result<RoiReport> RoiReports::Compute(const RoiQuery& query) {
   std::thread side_thread;
   try {
     side_thread = std::thread([&] {
+      // (Tests land a write here, between the two readers' snapshots.)
+      side_status = core_.Fault("roi.before_second_reader");
+      if (!side_status.ok()) return;
       auto reader = OpenReader(core_.options, side.fingerprint);
       side_status = reader.ok() ? ReadMessagesAndOptIns(**reader, query, side) : reader.status();
       if (side_status.ok()) {

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <utility>
+
 #include "store/attribution.h"
 #include "store/cloud_changes.h"
 #include "store/store.h"
@@ -432,6 +434,52 @@ TEST_CASE("the cost of the messages is in the minor units of the report's curren
     CHECK(report->campaigns[0].cost_minor == c.cost_minor);
     CheckFigure(*report, "campaign_roi", Figure::Unit::kRatio, 1500 - c.cost_minor, c.cost_minor);
   }
+}
+
+TEST_CASE("a write between the two readers' snapshots leaves the figures of one snapshot") {
+  tillbridge::testing::TempDir dir;
+  StoreOptions options;
+  options.path = dir.File("t.db");
+  options.store_id = "store-1";
+  // At the point the second reader is about to open: a new text to a
+  // customer (read by the second reader) lands once, or the reader fails.
+  Store* store_ptr = nullptr;
+  std::string action;
+  options.fault_hook = [&](std::string_view point) -> Status {
+    if (point != "roi.before_second_reader" || action.empty()) return Status::Ok();
+    const std::string now = std::exchange(action, "");
+    if (now == "fail") return Status::Unavailable("no second reader");
+    auto sent = store_ptr->cloud_changes().ApplyPage(
+        {CloudChange{"chg_between", RoiNovemberAt(20, 12), kRoiPhoneA,
+                     CloudEngagement{"message_sent", "cmp_between", "{}"}}},
+        "between");
+    return sent.status();
+  };
+  auto store = std::move(Store::Open(options)).value();
+  store_ptr = store.get();
+  REQUIRE(FillRoiFixture(*store).ok());
+
+  action = "write";
+  const RoiReport raced = November(*store);
+  CHECK(action.empty());  // the write landed
+  // Every figure is the first snapshot's: the new text is in neither the
+  // message count nor the campaigns.
+  CHECK(raced.messages_sent == kRoiMessagesSent);
+  CHECK(raced.sales == kRoiSales);
+  CHECK(raced.attributed_revenue_minor == kRoiAttributedRevenue);
+  for (const CampaignRoi& campaign : raced.campaigns) CHECK(campaign.campaign != "cmp_between");
+  // The next report sees it.
+  CHECK(November(*store).messages_sent == kRoiMessagesSent + 1);
+
+  // A second reader that cannot start: the first one reads everything.
+  action = "fail";
+  const RoiReport alone = November(*store);
+  CHECK(action.empty());
+  CHECK(alone.messages_sent == kRoiMessagesSent + 1);
+  CHECK(alone.sales == kRoiSales);
+  const Figure* repeat = alone.Find("subscriber_repeat_rate");
+  REQUIRE(repeat != nullptr);
+  CHECK(repeat->denominator > 0);
 }
 
 }  // namespace tillbridge::store
