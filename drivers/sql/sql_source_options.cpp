@@ -144,10 +144,12 @@ const std::vector<ConfigKeySpec>& SqlSourceConfigKeys() {
        "(beginning).",
        {"now", "beginning"}},
       {"pos.time_zone", ConfigType::kString, "local",
-       "Time zone of the POS's local times: local, UTC, an offset (+02:00) or an IANA name "
-       "(Europe/Berlin)."},
+       "Time zone of the POS's local times: local (this computer's: /etc/localtime, or on "
+       "Windows the zone set in Settings, daylight saving included), UTC, an offset (+02:00) "
+       "or an IANA name (Europe/Berlin)."},
       {"pos.zoneinfo_dir", ConfigType::kPath, "/usr/share/zoneinfo",
-       "Folder of the IANA time zone database."},
+       "Folder of the IANA time zone database, for IANA names (Windows has none: use local "
+       "there, or a folder copied from a Linux machine)."},
       {"pos.currency", ConfigType::kString, "USD",
        "ISO 4217 currency of the POS when the profile reads none."},
       {"pos.default_region", ConfigType::kString, "",

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <tuple>
@@ -224,6 +225,35 @@ int TimeZone::RuleOffsetAt(const PosixRule& rule, std::int64_t utc_seconds) {
   return dst ? rule.dst_offset : rule.std_offset;
 }
 
+namespace {
+
+// Minutes west of UTC as a POSIX offset: "5", "-1", "-5:30".
+std::string PosixOffset(int minutes_west) {
+  std::string out = minutes_west < 0 ? "-" : "";
+  const int magnitude = minutes_west < 0 ? -minutes_west : minutes_west;
+  out += std::to_string(magnitude / 60);
+  if (magnitude % 60 != 0) {
+    out += (magnitude % 60 < 10 ? ":0" : ":") + std::to_string(magnitude % 60);
+  }
+  return out;
+}
+
+std::string PosixDate(const platform::ZoneChangeDate& date) {
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, ",M%d.%d.%d/%d:%02d:%02d", date.month, date.week,
+                date.weekday, date.hour, date.minute, date.second);
+  return buffer;
+}
+
+}  // namespace
+
+std::string TimeZone::PosixRuleFor(const platform::LocalZone& zone) {
+  std::string rule = "STD" + PosixOffset(zone.bias_minutes + zone.standard_bias_minutes);
+  if (zone.daylight_date.month == 0 || zone.standard_date.month == 0) return rule;
+  return rule + "DST" + PosixOffset(zone.bias_minutes + zone.daylight_bias_minutes) +
+         PosixDate(zone.daylight_date) + PosixDate(zone.standard_date);
+}
+
 Result<TimeZone> TimeZone::FromPosixRule(std::string_view rule, std::string name) {
   auto parsed = ParseRule(rule);
   if (!parsed.ok()) return parsed.status();
@@ -350,12 +380,12 @@ Result<TimeZone> TimeZone::Load(std::string_view spec, const std::filesystem::pa
   std::filesystem::path path;
   std::string name = text;
   if (text == "local") {
-    path = "/etc/localtime";
-    if (!std::filesystem::exists(path)) {
-      return Status::InvalidArgument(
-          "pos.time_zone = local, but this machine has no /etc/localtime; set pos.time_zone to "
-          "an IANA name (Europe/Berlin) or an offset (+01:00)");
+    auto local = platform::LocalTimeZone();
+    if (!local.ok()) {
+      return Status::InvalidArgument("pos.time_zone = local, but " + local.status().message());
     }
+    if (local->tzif_path.empty()) return FromPosixRule(PosixRuleFor(*local), local->name);
+    path = local->tzif_path;
   } else {
     const bool safe = std::all_of(text.begin(), text.end(), [](char c) {
       return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' ||

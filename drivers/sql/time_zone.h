@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/platform/local_zone.h"
 #include "common/status.h"
 
 namespace tillbridge::drivers {
@@ -21,8 +22,9 @@ class TimeZone {
   TimeZone();
 
   // Resolves pos.time_zone: "UTC" (or "Z", "GMT"), a fixed offset east of
-  // UTC ("+02:00", "-0530", "+2", "UTC+05:30"), "local" (/etc/localtime) or
-  // an IANA name ("Europe/Berlin") read from `zoneinfo_dir`.
+  // UTC ("+02:00", "-0530", "+2", "UTC+05:30"), "local" (this computer's:
+  // /etc/localtime, or on Windows the zone set in Settings) or an IANA name
+  // ("Europe/Berlin") read from `zoneinfo_dir`.
   static Result<TimeZone> Load(std::string_view spec, const std::filesystem::path& zoneinfo_dir);
   // A zone that is always `seconds_east` from UTC.
   static TimeZone FixedOffset(int seconds_east, std::string name);
@@ -30,6 +32,10 @@ class TimeZone {
   static Result<TimeZone> FromTzif(std::string_view data, std::string name);
   // Parses a POSIX TZ rule such as "CET-1CEST,M3.5.0,M10.5.0/3".
   static Result<TimeZone> FromPosixRule(std::string_view rule, std::string name);
+  // Windows' rule for a zone (bias and yearly change dates, as
+  // platform::LocalTimeZone reads them) as a POSIX rule:
+  // "STD5DST4,M3.2.0/2:00:00,M11.1.0/2:00:00" for Eastern time.
+  static std::string PosixRuleFor(const platform::LocalZone& zone);
 
   // Seconds east of UTC in effect at `utc_seconds`.
   int OffsetAt(std::int64_t utc_seconds) const;

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -103,6 +105,81 @@ TEST_CASE("POSIX rules on their own, including negative DST (Europe/Dublin)") {
   for (const char* bad : {"", "X", "CET", "CET-1CEST,M13.5.0,M10.5.0", "CET-1CEST,M3.5.0",
                           "CET-1CEST,J0,J100", "CET-1CEST,M3.5.0,M10.5.0/3x"}) {
     CHECK_MESSAGE(!TimeZone::FromPosixRule(bad, "bad").ok(), bad);
+  }
+}
+
+TEST_CASE("Windows zone rules give the offsets the IANA database has, hour by hour") {
+  // As Windows keeps them (HKLM\\...\\Time Zones\\<name>\\TZI): bias, daylight
+  // bias, and the days the clocks change (month, week 1-5, weekday, hour).
+  struct Case {
+    const char* windows_name;
+    const char* iana_name;
+    platform::LocalZone zone;
+  };
+  const auto zone = [](int bias, int daylight_bias, platform::ZoneChangeDate standard,
+                       platform::ZoneChangeDate daylight) {
+    platform::LocalZone out;
+    out.bias_minutes = bias;
+    out.daylight_bias_minutes = daylight_bias;
+    out.standard_date = standard;
+    out.daylight_date = daylight;
+    return out;
+  };
+  const Case cases[] = {
+      {"Eastern Standard Time", "America/New_York",
+       zone(300, -60, {11, 1, 0, 2, 0, 0}, {3, 2, 0, 2, 0, 0})},
+      {"W. Europe Standard Time", "Europe/Berlin",
+       zone(-60, -60, {10, 5, 0, 3, 0, 0}, {3, 5, 0, 2, 0, 0})},
+      {"AUS Eastern Standard Time", "Australia/Sydney",
+       zone(-600, -60, {4, 1, 0, 3, 0, 0}, {10, 1, 0, 2, 0, 0})},
+      {"Newfoundland Standard Time", "America/St_Johns",
+       zone(210, -60, {11, 1, 0, 2, 0, 0}, {3, 2, 0, 2, 0, 0})},
+      {"India Standard Time", "Asia/Kolkata", zone(-330, 0, {}, {})},
+  };
+  CHECK(TimeZone::PosixRuleFor(cases[0].zone) == "STD5DST4,M3.2.0/2:00:00,M11.1.0/2:00:00");
+  CHECK(TimeZone::PosixRuleFor(cases[3].zone) ==
+        "STD3:30DST2:30,M3.2.0/2:00:00,M11.1.0/2:00:00");
+  CHECK(TimeZone::PosixRuleFor(cases[4].zone) == "STD-5:30");
+  for (const Case& c : cases) {
+    CAPTURE(c.windows_name);
+    auto windows = TimeZone::FromPosixRule(TimeZone::PosixRuleFor(c.zone), c.windows_name);
+    REQUIRE_MESSAGE(windows.ok(), windows.status().ToString());
+    auto iana = TimeZone::Load(c.iana_name, kZoneinfo);
+    REQUIRE_MESSAGE(iana.ok(), iana.status().ToString());
+    int differences = 0;
+    for (std::int64_t at = Utc("2026-01-01T00:00:00Z"); at < Utc("2028-01-01T00:00:00Z");
+         at += 3600) {
+      if (windows->OffsetAt(at) != iana->OffsetAt(at)) ++differences;
+    }
+    CHECK(differences == 0);
+  }
+}
+
+TEST_CASE("local is this computer's zone, as the C library sees it too") {
+  auto local = platform::LocalTimeZone();
+  if (!local.ok()) {
+    // A machine with no zone set: the message says what to set instead.
+    CHECK(local.status().message().find("pos.time_zone") != std::string::npos);
+    CHECK_FALSE(TimeZone::Load("local", kZoneinfo).ok());
+    return;
+  }
+  CHECK_FALSE(local->name.empty());
+  auto zone = TimeZone::Load("local", kZoneinfo);
+  REQUIRE_MESSAGE(zone.ok(), zone.status().ToString());
+  // A TZ variable steers the C library, not the system's setting.
+  if (std::getenv("TZ") != nullptr) return;
+  // Midsummer and midwinter of two years: the same offset localtime() gives.
+  for (const char* when : {"2026-01-15T12:00:00Z", "2026-07-15T12:00:00Z",
+                           "2027-01-15T12:00:00Z", "2027-07-15T12:00:00Z"}) {
+    CAPTURE(when);
+    const std::time_t at = static_cast<std::time_t>(Utc(when));
+    const std::tm wall = *std::localtime(&at);
+    const std::int64_t wall_seconds =
+        DaysFromCivil(wall.tm_year + 1900, static_cast<unsigned>(wall.tm_mon + 1),
+                      static_cast<unsigned>(wall.tm_mday)) *
+            86'400 +
+        wall.tm_hour * 3600 + wall.tm_min * 60 + wall.tm_sec;
+    CHECK(zone->OffsetAt(Utc(when)) == wall_seconds - Utc(when));
   }
 }
 
