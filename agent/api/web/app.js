@@ -7,7 +7,7 @@
 
 (() => {
   const $ = (id) => document.getElementById(id);
-  const state = { session: null, disclosures: null, phone: "", profileRequest: 0 };
+  const state = { session: null, disclosures: null, phone: "", profileRequest: 0, couponRequest: 0 };
   const params = new URLSearchParams(window.location.search);
   // On a customer-facing display the customer taps the keypad themselves.
   const method = params.get("mode") === "customer" ? "customer_display" : "cashier_entry";
@@ -392,14 +392,19 @@
 
   // Coupons are checked against what the agent has synced, so this works
   // offline; the coupon is used up by the sale that carries its code.
+  // A scanner can send the next coupon before the last answer is back:
+  // the code is selected as soon as it is sent, so the next scan replaces
+  // it, and only the latest check's answer is shown (the form is busy
+  // until then).
   async function checkCoupon() {
     const code = $("coupon-code").value.trim();
     if (!code) { showResult("error", "Scan the coupon or type its code first.", [], "coupon"); return; }
-    $("coupon-check").disabled = true;
-    const reply = await call("GET", "/v1/coupons/" + encodeURIComponent(code));
-    $("coupon-check").disabled = false;
-    // The next scan replaces this one instead of adding to it.
+    const request = ++state.couponRequest;
+    $("coupon-form").dataset.busy = "true";
     $("coupon-code").select();
+    const reply = await call("GET", "/v1/coupons/" + encodeURIComponent(code));
+    if (request !== state.couponRequest) return;
+    delete $("coupon-form").dataset.busy;
     if (reply.status !== 200) { showResult("error", errorText(reply.data), [], "coupon"); return; }
     const coupon = reply.data;
     const lines = [];

@@ -230,12 +230,16 @@ try {
 
   await step("a coupon is scanned from the customer's phone: a QR link, a UPC, a misread UPC", async () => {
     await addCoupon(server, "TBQRSCAN01", -60, 86400, "", "512345678900");
-    // A barcode scanner types like a keyboard and ends with Enter.
+    // A barcode scanner types like a keyboard and ends with Enter; each
+    // scan waits for the page to show its answer (the form is busy while
+    // the check is on its way).
+    const answered = () => page.waitForFunction(() => !document.getElementById("coupon-form").dataset.busy);
     const scan = async (text) => {
       await page.fill("#coupon-code", "");
       await page.focus("#coupon-code");
       await page.keyboard.type(text);
       await page.keyboard.press("Enter");
+      await answered();
     };
     await scan("https://sms.example/c/TBQRSCAN01");
     await page.waitForFunction(() => document.getElementById("coupon-title").textContent.startsWith("TBQRSCAN01 is valid"));
@@ -258,6 +262,26 @@ try {
     assert.equal(sale.status, 201, JSON.stringify(sale.data));
     await scan("512345678900");
     await page.waitForFunction(() => document.getElementById("coupon-title").textContent.includes("already been used"));
+
+    // The next scan sent before the last answer is back (a slow answer,
+    // 300 ms here): it replaces the last code in the field, and its answer
+    // is the one shown.
+    await addCoupon(server, "TBRACE0001", -60, 86400);
+    await page.route("**/v1/coupons/**", async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await route.continue();
+    });
+    await page.fill("#coupon-code", "");
+    await page.focus("#coupon-code");
+    await page.keyboard.type("NOSUCHCODE");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("https://sms.example/c/TBRACE0001");
+    await page.keyboard.press("Enter");
+    await answered();
+    await new Promise((resolve) => setTimeout(resolve, 400));  // both answers are in
+    assert.equal(await page.inputValue("#coupon-code"), "https://sms.example/c/TBRACE0001");
+    assert.equal(await page.textContent("#coupon-title"), "TBRACE0001 is valid: enter it on the sale");
+    await page.unroute("**/v1/coupons/**");
   });
 
   await step("a known customer's profile shows loyalty, VIP, visits, value, texts and valid coupons", async () => {
