@@ -7,13 +7,13 @@
 #include "agent/api/api_server.h"
 #include "agent/source_runner.h"
 #include "common/log.h"
-#include "common/platform/files.h"
 #include "common/metrics.h"
 #include "common/phone.h"
+#include "common/platform/files.h"
+#include "common/time_zone.h"
 #include "drivers/printer/printer_tap.h"
 #include "drivers/printer/printer_tap_config.h"
 #include "drivers/sql/sql_source.h"
-#include "drivers/sql/time_zone.h"
 #include "store/outbox.h"
 #include "store/store.h"
 #include "sync/sync_options.h"
@@ -77,7 +77,7 @@ Result<report::ReportSettings> ReportSettingsFor(const LoadedConfig& config) {
   auto settings = report::ReportSettingsFrom(config.values);
   if (!settings.ok() || !settings->follow_pos_time_zone) return settings;
   const std::string zone_name = config.values.GetString("pos.time_zone");
-  auto zone = drivers::TimeZone::Load(zone_name, config.values.GetString("pos.zoneinfo_dir"));
+  auto zone = TimeZone::Load(zone_name, config.values.GetString("pos.zoneinfo_dir"));
   if (!zone.ok()) {
     return Status::InvalidArgument("key 'report.utc_offset' is pos, but pos.time_zone '" +
                                    zone_name + "' cannot be used: " + zone.status().message() +

@@ -6,17 +6,6 @@
 namespace tillbridge {
 namespace {
 
-// Days from 1970-01-01 to the given civil date (proleptic Gregorian); the
-// algorithm avoids timegm(), which Windows lacks.
-std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 bool ReadDigits(std::string_view text, size_t pos, size_t count, int* out) {
   if (pos + count > text.size()) return false;
   int value = 0;
@@ -29,6 +18,44 @@ bool ReadDigits(std::string_view text, size_t pos, size_t count, int* out) {
 }
 
 }  // namespace
+
+std::int64_t FloorDiv(std::int64_t value, std::int64_t divisor) {
+  const std::int64_t quotient = value / divisor;
+  return (value % divisor != 0 && value < 0) ? quotient - 1 : quotient;
+}
+
+std::int64_t DaysFromCivil(std::int64_t year, int month, int day) {
+  year -= month <= 2 ? 1 : 0;
+  const std::int64_t era = FloorDiv(year, 400);
+  const std::int64_t year_of_era = year - era * 400;
+  const std::int64_t day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+  const std::int64_t day_of_era =
+      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146'097 + day_of_era - 719'468;
+}
+
+CivilDate CivilFromDays(std::int64_t days) {
+  const std::int64_t shifted = days + 719'468;
+  const std::int64_t era = FloorDiv(shifted, 146'097);
+  const std::int64_t day_of_era = shifted - era * 146'097;
+  const std::int64_t year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36'524 - day_of_era / 146'096) / 365;
+  const std::int64_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const std::int64_t shifted_month = (5 * day_of_year + 2) / 153;
+  CivilDate date;
+  date.day = static_cast<int>(day_of_year - (153 * shifted_month + 2) / 5 + 1);
+  date.month = static_cast<int>(shifted_month < 10 ? shifted_month + 3 : shifted_month - 9);
+  date.year = year_of_era + era * 400 + (date.month <= 2 ? 1 : 0);
+  return date;
+}
+
+bool IsLeapYear(std::int64_t year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+
+int DaysInMonth(std::int64_t year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month == 2 && IsLeapYear(year) ? 29 : kDays[month - 1];
+}
 
 UnixMillis SystemClock::NowMillis() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -48,28 +75,14 @@ std::string FormatRfc3339(UnixMillis millis) {
     ms += 1000;
     secs -= 1;
   }
-  std::int64_t days = secs / 86400;
-  std::int64_t rem = secs % 86400;
-  if (rem < 0) {
-    rem += 86400;
-    days -= 1;
-  }
-  // Inverse of DaysFromCivil.
-  const std::int64_t z = days + 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  y += m <= 2;
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
-                static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
-                static_cast<long long>((rem / 60) % 60), static_cast<long long>(rem % 60),
-                static_cast<long long>(ms));
+  const std::int64_t days = FloorDiv(secs, 86400);
+  const std::int64_t rem = secs - days * 86400;
+  const CivilDate date = CivilFromDays(days);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02lld:%02lld:%02lld.%03lldZ",
+                static_cast<long long>(date.year), date.month, date.day,
+                static_cast<long long>(rem / 3600), static_cast<long long>((rem / 60) % 60),
+                static_cast<long long>(rem % 60), static_cast<long long>(ms));
   return buf;
 }
 
@@ -85,10 +98,7 @@ Result<UnixMillis> ParseRfc3339(std::string_view text) {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
     return Status::InvalidArgument("date or time field out of range");
   }
-  static constexpr int kDaysIn[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  const int month_days = kDaysIn[month - 1] + (month == 2 && leap ? 1 : 0);
-  if (day > month_days) {
+  if (day > DaysInMonth(year, month)) {
     return Status::InvalidArgument("there is no day " + std::to_string(day) + " in month " +
                                    std::to_string(month) + " of " + std::to_string(year));
   }
@@ -120,8 +130,7 @@ Result<UnixMillis> ParseRfc3339(std::string_view text) {
     return Status::InvalidArgument("missing time zone (Z or +hh:mm)");
   }
   if (pos != text.size()) return Status::InvalidArgument("trailing characters after time");
-  const std::int64_t days =
-      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const std::int64_t days = DaysFromCivil(year, month, day);
   const std::int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
   return secs * 1000 + millis;
 }

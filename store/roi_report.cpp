@@ -1,10 +1,10 @@
 #include "store/roi_report.h"
 
 #include <algorithm>
+#include <future>
 #include <map>
 #include <memory>
 #include <system_error>
-#include <future>
 #include <thread>
 #include <utility>
 
@@ -28,11 +28,6 @@ std::int64_t RoundedDivide(std::int64_t n, std::int64_t d) {
 std::int64_t CostMinor(std::int64_t messages, std::int64_t micros_per_message,
                        const std::string& currency) {
   return MicrosToMinor(messages * micros_per_message, currency);
-}
-
-std::int64_t FloorDiv(std::int64_t n, std::int64_t d) {
-  const std::int64_t q = n / d;
-  return (n % d != 0 && n < 0) ? q - 1 : q;
 }
 
 // The sales of the range (S) are the latest revision of each (source,
@@ -89,13 +84,13 @@ WHERE t.id IN (SELECT o.id FROM transactions u
 // occurred_at: a STOP that arrived late but was applied is the state the
 // ledger settled on. The covering customer index hands the sales over
 // grouped by phone, so nothing is sorted.
-#define TB_CUSTOMERS_OF_S                                                                      \
-  "SELECT count(*) AS sales, "                                                                 \
-  "coalesce((SELECT l.state = 'opted_in' FROM consent_ledger l "                               \
-  "WHERE l.phone = t.customer_phone AND l.purpose = 'marketing' "                              \
-  "AND l.occurred_at < ?2 ORDER BY l.seq DESC LIMIT 1), 0) AS subscriber "                     \
-  "FROM transactions t WHERE t.customer_phone > '' AND t.occurred_at >= ?1 "                   \
-  "AND t.occurred_at < ?2 AND t.kind = 'sale' AND t.currency = ?3 AND " TB_LATEST_REVISION     \
+#define TB_CUSTOMERS_OF_S                                                                  \
+  "SELECT count(*) AS sales, "                                                             \
+  "coalesce((SELECT l.state = 'opted_in' FROM consent_ledger l "                           \
+  "WHERE l.phone = t.customer_phone AND l.purpose = 'marketing' "                          \
+  "AND l.occurred_at < ?2 ORDER BY l.seq DESC LIMIT 1), 0) AS subscriber "                 \
+  "FROM transactions t WHERE t.customer_phone > '' AND t.occurred_at >= ?1 "               \
+  "AND t.occurred_at < ?2 AND t.kind = 'sale' AND t.currency = ?3 AND " TB_LATEST_REVISION \
   " GROUP BY t.customer_phone"
 
 constexpr const char* kRepeat =
@@ -521,9 +516,10 @@ Result<RoiReport> RoiReports::Compute(const RoiQuery& query) {
     }
   }
   if (partly_refunded > 0) {
-    report.notes.push_back(std::to_string(partly_refunded) +
-                           (partly_refunded == 1 ? " attributed sale was" : " attributed sales were") +
-                           " refunded in part: attributed revenue leaves out what was given back");
+    report.notes.push_back(
+        std::to_string(partly_refunded) +
+        (partly_refunded == 1 ? " attributed sale was" : " attributed sales were") +
+        " refunded in part: attributed revenue leaves out what was given back");
   }
 
   if (side_thread.joinable()) side_thread.join();

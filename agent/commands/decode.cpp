@@ -34,6 +34,7 @@ struct DecodeSettings {
   drivers::DecoderLimits limits;
   std::string currency = "USD";
   std::string time_zone = "local";
+  std::string zoneinfo_dir = kDefaultZoneinfoDir;
   std::string region = "US";
 };
 
@@ -62,6 +63,7 @@ Result<DecodeSettings> SettingsFrom(const CommandLine& line, const LoadedConfig*
         static_cast<std::size_t>(values.GetInt("printer.max_receipt_bytes"));
     settings.currency = values.GetString("printer.currency");
     settings.time_zone = values.GetString("printer.time_zone");
+    settings.zoneinfo_dir = values.GetString("printer.zoneinfo_dir");
     settings.region = values.GetString("agent.default_region");
   }
   if (auto templates = Option(line, "templates"); !templates.empty()) {
@@ -237,6 +239,7 @@ int RunDecode(const CommandLine& line, const LoadedConfig* config, std::ostream&
   drivers::ExtractorOptions extractor_options;
   extractor_options.currency = settings->currency;
   extractor_options.time_zone = settings->time_zone;
+  extractor_options.zoneinfo_dir = settings->zoneinfo_dir;
   std::optional<drivers::ReceiptExtractor> extractor;
   if (!templates.empty()) {
     auto created = drivers::ReceiptExtractor::Create(templates, extractor_options, phones);

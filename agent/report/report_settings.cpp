@@ -13,31 +13,6 @@ constexpr std::int64_t kMaxCostMicros = 1'000'000'000;  // 1000 per message
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-// Floor division, so days before 1970 and negative offsets round down.
-std::int64_t FloorDiv(std::int64_t a, std::int64_t b) {
-  const std::int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date, counting in
-// 400-year eras that start on 1 March so the leap day falls last.
-std::int64_t DaysFromCivil(std::int64_t year, int month, int day) {
-  year -= month <= 2 ? 1 : 0;
-  const std::int64_t era = FloorDiv(year, 400);
-  const std::int64_t year_of_era = year - era * 400;
-  const int shifted_month = month > 2 ? month - 3 : month + 9;
-  const std::int64_t day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
-  const std::int64_t day_of_era =
-      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146'097 + day_of_era - 719'468;
-}
-
-int DaysInMonth(std::int64_t year, int month) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && leap ? 29 : kDays[month - 1];
-}
-
 Status KeyError(std::string_view key, const Status& status) {
   return Status::InvalidArgument("key '" + std::string(key) + "': " + status.message());
 }
@@ -203,21 +178,10 @@ Result<std::int64_t> ParseDate(std::string_view text) {
 }
 
 std::string FormatDate(std::int64_t days) {
-  // The inverse of DaysFromCivil, in the same March-based eras.
-  const std::int64_t z = days + 719'468;
-  const std::int64_t era = FloorDiv(z, 146'097);
-  const std::int64_t day_of_era = z - era * 146'097;
-  const std::int64_t year_of_era =
-      (day_of_era - day_of_era / 1460 + day_of_era / 36'524 - day_of_era / 146'096) / 365;
-  const std::int64_t day_of_year =
-      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  const std::int64_t shifted_month = (5 * day_of_year + 2) / 153;
-  const int day = static_cast<int>(day_of_year - (153 * shifted_month + 2) / 5 + 1);
-  const int month = static_cast<int>(shifted_month < 10 ? shifted_month + 3 : shifted_month - 9);
-  const std::int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%04lld-%02d-%02d", static_cast<long long>(year), month,
-                day);
+  const CivilDate date = CivilFromDays(days);
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%04lld-%02d-%02d", static_cast<long long>(date.year),
+                date.month, date.day);
   return buffer;
 }
 

@@ -1,7 +1,7 @@
 // This computer's time zone, as the operating system keeps it: the TZif
 // file /etc/localtime on Linux; on Windows the rule of the zone set in
 // Settings (bias and the two yearly changes), which has no file at all.
-// The POS database driver turns either into a drivers::TimeZone when
+// The POS database driver turns either into a TimeZone when
 // pos.time_zone is "local".
 #pragma once
 

@@ -11,8 +11,8 @@ Result<LocalZone> LocalTimeZone() {
   std::error_code error;
   if (!std::filesystem::exists(zone.tzif_path, error)) {
     return Status::NotFound(
-        "this machine has no /etc/localtime; set pos.time_zone to an IANA name (Europe/Berlin) "
-        "or an offset (+01:00)");
+        "this machine has no /etc/localtime; name the zone instead: an IANA name "
+        "(Europe/Berlin) or an offset (+01:00)");
   }
   return zone;
 }

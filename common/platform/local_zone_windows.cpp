@@ -23,13 +23,14 @@ Result<LocalZone> LocalTimeZone() {
   DYNAMIC_TIME_ZONE_INFORMATION info = {};
   if (GetDynamicTimeZoneInformation(&info) == TIME_ZONE_ID_INVALID) {
     return Status::NotFound(
-        "Windows did not say this computer's time zone; set pos.time_zone to an offset (+01:00)");
+        "Windows did not say this computer's time zone; name the zone instead: an offset "
+        "(+01:00)");
   }
   // A change given for one year only (wYear set) is not a yearly rule.
   if (info.StandardDate.wYear != 0 || info.DaylightDate.wYear != 0) {
     return Status::NotFound(
-        "this computer's time zone changes on fixed dates, not by a yearly rule; set "
-        "pos.time_zone to an offset (+01:00)");
+        "this computer's time zone changes on fixed dates, not by a yearly rule; name the zone "
+        "instead: an offset (+01:00)");
   }
   LocalZone zone;
   zone.name = Narrow(info.TimeZoneKeyName[0] != 0 ? std::wstring_view(info.TimeZoneKeyName)

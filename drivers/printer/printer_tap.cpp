@@ -227,6 +227,7 @@ Result<std::unique_ptr<PrinterTap>> PrinterTap::Create(const PrinterTapOptions& 
   extractor_options.source = options.source_name;
   extractor_options.currency = options.currency;
   extractor_options.time_zone = options.time_zone;
+  extractor_options.zoneinfo_dir = options.zoneinfo_dir;
   auto extractor = ReceiptExtractor::Create(std::move(*templates), extractor_options, phones);
   if (!extractor.ok()) return extractor.status();
   CaptureJournalOptions journal_options;

@@ -97,7 +97,10 @@ const std::vector<ConfigKeySpec>& PrinterTapConfigKeys() {
        "Folder for the receipt spool and the log of receipts no template matched."},
       {"printer.currency", ConfigType::kString, "USD", "ISO 4217 currency of printed amounts."},
       {"printer.time_zone", ConfigType::kString, "local",
-       "Time zone of printed dates: local, UTC, or an offset such as +01:00."},
+       "Time zone of printed dates: local (this computer's, daylight saving included), UTC, an "
+       "offset (+01:00) or an IANA name (Europe/Berlin), as for pos.time_zone."},
+      {"printer.zoneinfo_dir", ConfigType::kPath, kDefaultZoneinfoDir,
+       "Folder of the IANA time zone database, for an IANA name in printer.time_zone."},
       {"printer.max_line_bytes",
        ConfigType::kInt,
        "512",
@@ -216,11 +219,15 @@ Result<PrinterTapOptions> PrinterTapOptionsFrom(const ConfigValues& values) {
   options.spool_dir = v.GetString("printer.spool_dir");
   options.currency = v.GetString("printer.currency");
   options.time_zone = v.GetString("printer.time_zone");
+  options.zoneinfo_dir = v.GetString("printer.zoneinfo_dir");
 
   if (auto digits = CurrencyMinorDigits(options.currency); !digits.ok()) {
     return Status::InvalidArgument("printer.currency: " + digits.status().message());
   }
   if (!options.enabled) return options;
+  if (auto zone = TimeZone::Load(options.time_zone, options.zoneinfo_dir); !zone.ok()) {
+    return Status::InvalidArgument("printer.time_zone: " + zone.status().message());
+  }
   if (options.mode == TapMode::kSerial) {
     if (options.serial.pos.path.empty()) {
       return Status::InvalidArgument("printer.pos_port: required when mode is serial");

@@ -9,6 +9,7 @@
 
 #include "common/config_spec.h"
 #include "common/status.h"
+#include "common/time_zone.h"
 #include "drivers/printer/byte_port.h"
 #include "drivers/printer/passthrough.h"
 #include "drivers/printer/receipt_decoder.h"
@@ -29,6 +30,7 @@ struct PrinterTapOptions {
   std::string spool_dir;       // spool and unmatched-receipt log
   std::string currency = "USD";
   std::string time_zone = "local";
+  std::string zoneinfo_dir = kDefaultZoneinfoDir;
   // Cap on the capture journal's undecoded bytes (printer.capture_journal_bytes).
   std::uint64_t capture_journal_bytes = 256ull * 1024 * 1024;
 };

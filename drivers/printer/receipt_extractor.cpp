@@ -113,37 +113,6 @@ std::vector<Captures> AllMatches(const std::vector<FieldRule>& rules,
   return all;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date.
-std::int64_t DaysFromCivil(std::int64_t year, unsigned month, unsigned day) {
-  year -= month <= 2;
-  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const auto year_of_era = static_cast<unsigned>(year - era * 400);
-  const unsigned day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const unsigned day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146097 + static_cast<std::int64_t>(day_of_era) - 719468;
-}
-
-Result<int> ParseUtcOffset(std::string_view zone, bool* local) {
-  *local = false;
-  if (zone == "local") {
-    *local = true;
-    return 0;
-  }
-  if (zone == "UTC" || zone == "Z") return 0;
-  if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':' &&
-      std::isdigit(static_cast<unsigned char>(zone[1])) &&
-      std::isdigit(static_cast<unsigned char>(zone[2])) &&
-      std::isdigit(static_cast<unsigned char>(zone[4])) &&
-      std::isdigit(static_cast<unsigned char>(zone[5]))) {
-    const int hours = (zone[1] - '0') * 10 + (zone[2] - '0');
-    const int minutes = (zone[4] - '0') * 10 + (zone[5] - '0');
-    if (hours <= 14 && minutes < 60) return (zone[0] == '-' ? -1 : 1) * (hours * 60 + minutes);
-  }
-  return Status::InvalidArgument(
-      "time zone must be 'local', 'UTC' or an offset such as +01:00, got '" + std::string(zone) +
-      "'");
-}
-
 }  // namespace
 
 Result<int> CurrencyMinorDigits(std::string_view currency) {
@@ -206,22 +175,19 @@ Result<ReceiptExtractor> ReceiptExtractor::Create(std::vector<ReceiptTemplate> t
   if (templates.empty()) return Status::InvalidArgument("no receipt templates");
   auto digits = CurrencyMinorDigits(options.currency);
   if (!digits.ok()) return digits.status();
-  bool local = false;
-  auto offset = ParseUtcOffset(options.time_zone, &local);
-  if (!offset.ok()) return offset.status();
-  return ReceiptExtractor(std::move(templates), std::move(options), phones, *digits, *offset,
-                          local);
+  auto zone = TimeZone::Load(options.time_zone, options.zoneinfo_dir);
+  if (!zone.ok()) return Status::InvalidArgument("printer.time_zone: " + zone.status().message());
+  return ReceiptExtractor(std::move(templates), std::move(options), phones, *digits,
+                          std::move(zone).value());
 }
 
 ReceiptExtractor::ReceiptExtractor(std::vector<ReceiptTemplate> templates, ExtractorOptions options,
-                                   const PhoneNormalizer& phones, int minor_digits,
-                                   int utc_offset_minutes, bool local_time)
+                                   const PhoneNormalizer& phones, int minor_digits, TimeZone zone)
     : templates_(std::move(templates)),
       options_(std::move(options)),
       phones_(&phones),
       minor_digits_(minor_digits),
-      utc_offset_minutes_(utc_offset_minutes),
-      local_time_(local_time) {}
+      zone_(std::move(zone)) {}
 
 namespace {
 
@@ -446,17 +412,9 @@ std::optional<UnixMillis> ReceiptExtractor::ParseTime(const std::string& text,
   in.imbue(std::locale::classic());
   in >> std::get_time(&tm, format.c_str());
   if (in.fail()) return std::nullopt;
-  if (local_time_) {
-    tm.tm_isdst = -1;
-    const std::time_t seconds = std::mktime(&tm);
-    if (seconds == static_cast<std::time_t>(-1)) return std::nullopt;
-    return static_cast<UnixMillis>(seconds) * 1000;
-  }
-  const std::int64_t days = DaysFromCivil(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1),
-                                          static_cast<unsigned>(tm.tm_mday));
-  const std::int64_t seconds = days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec -
-                               static_cast<std::int64_t>(utc_offset_minutes_) * 60;
-  return seconds * 1000;
+  const std::int64_t wall = DaysFromCivil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) * 86400 +
+                            tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+  return zone_.LocalToUtc(wall) * 1000;
 }
 
 }  // namespace tillbridge::drivers

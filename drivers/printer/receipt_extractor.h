@@ -10,6 +10,7 @@
 
 #include "common/phone.h"
 #include "common/status.h"
+#include "common/time_zone.h"
 #include "drivers/printer/escpos_decoder.h"
 #include "drivers/printer/receipt_template.h"
 #include "store/model.h"
@@ -19,9 +20,11 @@ namespace tillbridge::drivers {
 struct ExtractorOptions {
   std::string source = "printer";  // store source name for the transactions
   std::string currency = "USD";    // ISO 4217; sets the number of minor digits
-  // How printed date/times are read: "local" (the system time zone), "UTC",
-  // or a fixed offset such as "+01:00".
+  // How printed date/times are read: "local" (this computer's zone), "UTC",
+  // a fixed offset such as "+01:00", or an IANA name read from
+  // `zoneinfo_dir` (TimeZone::Load). Daylight saving follows the zone.
   std::string time_zone = "local";
+  std::string zoneinfo_dir = kDefaultZoneinfoDir;
 };
 
 enum class ExtractOutcome {
@@ -59,15 +62,13 @@ class ReceiptExtractor {
   // Printed local date/time `text` in strftime-style `format` to UTC millis.
   std::optional<UnixMillis> ParseTime(const std::string& text, const std::string& format) const;
   ReceiptExtractor(std::vector<ReceiptTemplate> templates, ExtractorOptions options,
-                   const PhoneNormalizer& phones, int minor_digits, int utc_offset_minutes,
-                   bool local_time);
+                   const PhoneNormalizer& phones, int minor_digits, TimeZone zone);
 
   std::vector<ReceiptTemplate> templates_;
   ExtractorOptions options_;
   const PhoneNormalizer* phones_;
   int minor_digits_;
-  int utc_offset_minutes_;
-  bool local_time_;
+  TimeZone zone_;
 };
 
 // Parses a printed amount ("1,234.56", "-3.50", "3.50-", "(3.50)", "$ 12")

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "common/currency.h"
-#include "drivers/sql/time_zone.h"
+#include "common/time_zone.h"
 
 namespace tillbridge::drivers {
 namespace {
@@ -125,7 +125,9 @@ Result<std::int64_t> ParseScaledDecimal(std::string_view input, int scale) {
   return negative ? -signed_value : signed_value;
 }
 
-int CurrencyExponent(std::string_view currency) { return tillbridge::CurrencyMinorDigits(currency); }
+int CurrencyExponent(std::string_view currency) {
+  return tillbridge::CurrencyMinorDigits(currency);
+}
 
 Result<PosTime> ParsePosTimestamp(std::string_view input) {
   std::string_view text = Trim(input);
@@ -176,19 +178,15 @@ Result<PosTime> ParsePosTimestamp(std::string_view input) {
       }
     }
   }
-  static constexpr int kMonthDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (year < 1900 || month < 1 || month > 12 || day < 1 || day > kMonthDays[month - 1] ||
+  if (year < 1900 || month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) ||
       hour > 23 || minute > 59 || second > 60) {
     return bad();
   }
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  if (month == 2 && day == 29 && !leap) return bad();
   if (second == 60) second = 59;
 
   PosTime time;
   std::int64_t seconds =
-      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
-      hour * 3600 + minute * 60 + second;
+      DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
   text = Trim(text);
   if (!text.empty()) {
     if (text == "Z" || text == "z" || text == "UTC") {

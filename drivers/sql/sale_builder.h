@@ -10,11 +10,11 @@
 
 #include "common/clock.h"
 #include "common/phone.h"
+#include "common/time_zone.h"
 #include "drivers/sql/pos_database.h"
 #include "drivers/sql/pos_profile.h"
 #include "drivers/sql/profile_sql.h"
 #include "drivers/sql/sale_tracker.h"
-#include "drivers/sql/time_zone.h"
 #include "store/model.h"
 
 namespace tillbridge::drivers {

@@ -266,7 +266,7 @@ Result<std::unique_ptr<TransactionSource>> MakeSqlSource(const SqlSourceOptions&
   TimeZone zone;
   if (profile->times == TimeBasis::kLocal) {
     auto loaded = TimeZone::Load(options.time_zone, options.zoneinfo_dir);
-    if (!loaded.ok()) return loaded.status();
+    if (!loaded.ok()) return Status::InvalidArgument("pos.time_zone: " + loaded.status().message());
     zone = std::move(loaded).value();
   }
   std::unique_ptr<PhoneNormalizer> own_phone;

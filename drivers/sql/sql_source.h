@@ -18,6 +18,7 @@
 #include "common/config_spec.h"
 #include "common/phone.h"
 #include "common/status.h"
+#include "common/time_zone.h"
 #include "drivers/transaction_source.h"
 
 namespace tillbridge::drivers {
@@ -64,7 +65,7 @@ struct SqlSourceOptions {
   // "UTC", a fixed offset ("+02:00", "-0530"), an IANA name
   // ("Europe/Berlin") or "local" (this machine's zone).
   std::string time_zone = "local";
-  std::string zoneinfo_dir = "/usr/share/zoneinfo";
+  std::string zoneinfo_dir = kDefaultZoneinfoDir;
   std::string currency = "USD";  // when the profile reads no currency
   // Region for phone numbers without a country code; empty uses the
   // PhoneNormalizer handed to MakeSqlSource.

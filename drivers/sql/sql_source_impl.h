@@ -13,13 +13,13 @@
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "common/phone.h"
+#include "common/time_zone.h"
 #include "drivers/sql/pos_database.h"
 #include "drivers/sql/pos_profile.h"
 #include "drivers/sql/profile_sql.h"
 #include "drivers/sql/sale_builder.h"
 #include "drivers/sql/sale_tracker.h"
 #include "drivers/sql/sql_source.h"
-#include "drivers/sql/time_zone.h"
 
 namespace tillbridge::drivers {
 

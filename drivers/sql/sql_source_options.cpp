@@ -4,9 +4,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/time_zone.h"
 #include "drivers/sql/pos_profile.h"
 #include "drivers/sql/sql_source.h"
-#include "drivers/sql/time_zone.h"
 
 namespace tillbridge::drivers {
 namespace {
@@ -147,7 +147,7 @@ const std::vector<ConfigKeySpec>& SqlSourceConfigKeys() {
        "Time zone of the POS's local times: local (this computer's: /etc/localtime, or on "
        "Windows the zone set in Settings, daylight saving included), UTC, an offset (+02:00) "
        "or an IANA name (Europe/Berlin)."},
-      {"pos.zoneinfo_dir", ConfigType::kPath, "/usr/share/zoneinfo",
+      {"pos.zoneinfo_dir", ConfigType::kPath, kDefaultZoneinfoDir,
        "Folder of the IANA time zone database, for IANA names (Windows has none: use local "
        "there, or a folder copied from a Linux machine)."},
       {"pos.currency", ConfigType::kString, "USD",

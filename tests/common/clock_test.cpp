@@ -47,7 +47,50 @@ TEST_CASE("RFC 3339 parsing refuses days a month does not have") {
                            "2026-04-30T00:00:00Z"}) {
     CHECK_MESSAGE(ParseRfc3339(good).ok(), good);
   }
-  CHECK(*ParseRfc3339("2024-02-29T00:00:00Z") + 86'400'000 == *ParseRfc3339("2024-03-01T00:00:00Z"));
+  CHECK(*ParseRfc3339("2024-02-29T00:00:00Z") + 86'400'000 ==
+        *ParseRfc3339("2024-03-01T00:00:00Z"));
+}
+
+TEST_CASE("civil dates and day numbers agree both ways, leap days and eras included") {
+  CHECK(DaysFromCivil(1970, 1, 1) == 0);
+  CHECK(DaysFromCivil(1969, 12, 31) == -1);
+  CHECK(DaysFromCivil(2000, 3, 1) == 11'017);
+  CHECK(DaysFromCivil(2026, 12, 6) == 20'793);
+  CHECK(DaysFromCivil(1600, 1, 1) == -135'140);
+  // Every day from 1600 to 2400 (three century years that are not leap
+  // years, two that are) maps back to the date it came from, one day apart.
+  CivilDate previous = CivilFromDays(DaysFromCivil(1600, 1, 1) - 1);
+  CHECK(previous.year == 1599);
+  CHECK(previous.month == 12);
+  CHECK(previous.day == 31);
+  int leap_days = 0;
+  for (std::int64_t days = DaysFromCivil(1600, 1, 1); days <= DaysFromCivil(2400, 12, 31); ++days) {
+    const CivilDate date = CivilFromDays(days);
+    REQUIRE(DaysFromCivil(date.year, date.month, date.day) == days);
+    const bool next_day = date.day == previous.day + 1 && date.month == previous.month;
+    const bool next_month =
+        date.day == 1 && previous.day == DaysInMonth(previous.year, previous.month) &&
+        (date.month == previous.month + 1 ||
+         (date.month == 1 && previous.month == 12 && date.year == previous.year + 1));
+    REQUIRE(next_day != next_month);
+    if (date.month == 2 && date.day == 29) ++leap_days;
+    previous = date;
+  }
+  // 801 years: 201 multiples of 4, less 1700, 1800, 1900, 2100, 2200, 2300.
+  CHECK(leap_days == 195);
+  CHECK(IsLeapYear(2000));
+  CHECK_FALSE(IsLeapYear(1900));
+  CHECK(DaysInMonth(2024, 2) == 29);
+  CHECK(DaysInMonth(2026, 2) == 28);
+  CHECK(DaysInMonth(2026, 4) == 30);
+}
+
+TEST_CASE("floor division rounds towards minus infinity") {
+  CHECK(FloorDiv(7, 2) == 3);
+  CHECK(FloorDiv(-7, 2) == -4);
+  CHECK(FloorDiv(-8, 2) == -4);
+  CHECK(FloorDiv(0, 86'400) == 0);
+  CHECK(FloorDiv(-1, 86'400) == -1);
 }
 
 TEST_CASE("ManualClock moves only when told") {

@@ -83,6 +83,37 @@ TEST_CASE("bad values and missing companions are named") {
         "printer.templates: required when the printer tap is enabled");
   CHECK(error({{"printer.currency", "dollars"}}) ==
         "printer.currency: currency must be an ISO 4217 code such as USD, got 'dollars'");
+  const std::map<std::string, std::string> enabled = {{"printer.enabled", "true"},
+                                                      {"printer.printer_host", "10.0.0.9"},
+                                                      {"printer.templates", "t"}};
+  auto with_zone = [&](const char* zone, const char* zoneinfo = kDefaultZoneinfoDir) {
+    auto values = enabled;
+    values["printer.time_zone"] = zone;
+    values["printer.zoneinfo_dir"] = zoneinfo;
+    return values;
+  };
+  CHECK(error(with_zone("Mars/Olympus"))
+            .rfind("printer.time_zone: 'Mars/Olympus': no such zone", 0) == 0);
+  CHECK(error(with_zone("+25:00")).rfind("printer.time_zone: '+25:00': expected an offset", 0) ==
+        0);
+  CHECK(error(with_zone("../../etc/passwd")).find("is not an IANA zone name") != std::string::npos);
+  CHECK(error(with_zone("Europe/Berlin", "/nonexistent")).find("no such zone in /nonexistent") !=
+        std::string::npos);
+  // A disabled tap is not held to its zone.
+  CHECK(PrinterTapOptionsFrom(Values({{"printer.time_zone", "Mars/Olympus"}})).ok());
+}
+
+TEST_CASE("printer.time_zone takes the names pos.time_zone takes") {
+  for (const char* zone :
+       {"local", "UTC", "+01:00", "-0530", "America/New_York", "Europe/Berlin"}) {
+    auto options = PrinterTapOptionsFrom(Values({{"printer.enabled", "true"},
+                                                 {"printer.printer_host", "10.0.0.9"},
+                                                 {"printer.templates", "t"},
+                                                 {"printer.time_zone", zone}}));
+    REQUIRE_MESSAGE(options.ok(), zone);
+    CHECK(options->time_zone == zone);
+    CHECK(options->zoneinfo_dir == kDefaultZoneinfoDir);
+  }
 }
 
 }  // namespace

@@ -240,11 +240,47 @@ TEST_CASE("currencies and time zones are validated") {
   options.time_zone = "Mars/Olympus";
   auto bad_zone = ReceiptExtractor::Create(*templates, options, phones);
   REQUIRE_FALSE(bad_zone.ok());
-  CHECK(bad_zone.status().message().find("time zone must be") != std::string::npos);
+  CHECK(bad_zone.status().message().rfind("printer.time_zone: 'Mars/Olympus': no such zone", 0) ==
+        0);
   options.time_zone = "UTC";
   options.currency = "EURO";
   CHECK_FALSE(ReceiptExtractor::Create(*templates, options, phones).ok());
   CHECK_FALSE(ReceiptExtractor::Create({}, ExtractorOptions{}, phones).ok());
+}
+
+TEST_CASE("printed times are read in the printer's zone, daylight saving included") {
+  PhoneNormalizer phones("US");
+  const auto sale_at = [&](const std::string& time_zone, const std::string& printed) {
+    const auto extractor = ShippedExtractor(phones, time_zone);
+    std::string text = kCornerSale;
+    const auto at = text.find("2026-03-14 15:09");
+    REQUIRE(at != std::string::npos);
+    text.replace(at, printed.size(), printed);
+    const auto out = extractor.Extract(Receipt(text));
+    REQUIRE(out.outcome == ExtractOutcome::kTransaction);
+    return FormatRfc3339(out.transaction.occurred_at);
+  };
+  // New York: winter EST (-5), summer EDT (-4); changes on 2026-03-08 and 2026-11-01.
+  CHECK(sale_at("America/New_York", "2026-01-14 15:09") == "2026-01-14T20:09:00.000Z");
+  CHECK(sale_at("America/New_York", "2026-03-14 15:09") == "2026-03-14T19:09:00.000Z");
+  CHECK(sale_at("America/New_York", "2026-03-08 01:59") == "2026-03-08T06:59:00.000Z");
+  // 02:30 does not exist that night: read with the winter offset (03:30 EDT).
+  CHECK(sale_at("America/New_York", "2026-03-08 02:30") == "2026-03-08T07:30:00.000Z");
+  CHECK(sale_at("America/New_York", "2026-03-08 03:00") == "2026-03-08T07:00:00.000Z");
+  // 01:30 happens twice when clocks go back: the first (EDT) is taken.
+  CHECK(sale_at("America/New_York", "2026-11-01 01:30") == "2026-11-01T05:30:00.000Z");
+  CHECK(sale_at("America/New_York", "2026-11-01 02:30") == "2026-11-01T07:30:00.000Z");
+  // Sydney's summer is New York's winter.
+  CHECK(sale_at("Australia/Sydney", "2026-01-14 15:09") == "2026-01-14T04:09:00.000Z");
+  CHECK(sale_at("Australia/Sydney", "2026-07-14 15:09") == "2026-07-14T05:09:00.000Z");
+  CHECK(sale_at("+05:30", "2026-07-14 15:09") == "2026-07-14T09:39:00.000Z");
+  CHECK(sale_at("UTC", "2026-07-14 15:09") == "2026-07-14T15:09:00.000Z");
+  // local is this computer's zone, read the same way as pos.time_zone = local.
+  auto local = TimeZone::Load("local", kDefaultZoneinfoDir);
+  if (local.ok()) {
+    const std::int64_t wall = *ParseRfc3339("2026-07-14T15:09:00Z") / 1000;
+    CHECK(sale_at("local", "2026-07-14 15:09") == FormatRfc3339(local->LocalToUtc(wall) * 1000));
+  }
 }
 
 TEST_CASE("JPY totals have no minor digits") {

@@ -11,10 +11,14 @@
 #include <string_view>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/platform/local_zone.h"
 #include "common/status.h"
 
-namespace tillbridge::drivers {
+namespace tillbridge {
+
+// Where Debian (and most Linux systems) keep the IANA time zone database.
+inline constexpr const char* kDefaultZoneinfoDir = "/usr/share/zoneinfo";
 
 class TimeZone {
  public:
@@ -70,7 +74,4 @@ class TimeZone {
   std::optional<PosixRule> rule_;          // after the last transition
 };
 
-// Days since 1970-01-01 for a proleptic Gregorian date.
-std::int64_t DaysFromCivil(std::int64_t year, unsigned month, unsigned day);
-
-}  // namespace tillbridge::drivers
+}  // namespace tillbridge

@@ -1,4 +1,4 @@
-#include "drivers/sql/time_zone.h"
+#include "common/time_zone.h"
 
 #include <algorithm>
 #include <cctype>
@@ -7,29 +7,10 @@
 #include <sstream>
 #include <tuple>
 
-namespace tillbridge::drivers {
+namespace tillbridge {
 namespace {
 
 constexpr std::int64_t kDay = 86400;
-
-// Civil date from days since the epoch (the inverse of DaysFromCivil).
-void CivilFromDays(std::int64_t z, std::int64_t& year, unsigned& month, unsigned& day) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  day = doy - (153 * mp + 2) / 5 + 1;
-  month = mp < 10 ? mp + 3 : mp - 9;
-  year = static_cast<std::int64_t>(yoe) + era * 400 + (month <= 2 ? 1 : 0);
-}
-
-bool IsLeap(std::int64_t year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
-
-std::int64_t FloorDiv(std::int64_t a, std::int64_t b) {
-  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
-}
 
 class Reader {
  public:
@@ -109,15 +90,6 @@ bool ParseInt(std::string_view& text, int& value) {
 
 }  // namespace
 
-std::int64_t DaysFromCivil(std::int64_t year, unsigned month, unsigned day) {
-  year -= month <= 2 ? 1 : 0;
-  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(year - era * 400);
-  const unsigned doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 TimeZone::TimeZone() = default;
 
 TimeZone TimeZone::FixedOffset(int seconds_east, std::string name) {
@@ -194,16 +166,14 @@ std::int64_t RuleDay(char kind, int month, int week, int weekday, int day, std::
   if (kind == 'J') {
     // Julian day 1-365; February 29 is never counted.
     std::int64_t d = DaysFromCivil(year, 1, 1) + day - 1;
-    if (IsLeap(year) && day >= 60) ++d;
+    if (IsLeapYear(year) && day >= 60) ++d;
     return d;
   }
   if (kind == 'N') return DaysFromCivil(year, 1, 1) + day;
-  const std::int64_t first = DaysFromCivil(year, static_cast<unsigned>(month), 1);
+  const std::int64_t first = DaysFromCivil(year, month, 1);
   const int first_weekday = static_cast<int>(((first % 7) + 11) % 7);  // 1970-01-01 was Thursday
   std::int64_t d = first + ((weekday - first_weekday + 7) % 7) + 7 * (week - 1);
-  static constexpr int kMonthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  int days_in_month = kMonthDays[month - 1] + (month == 2 && IsLeap(year) ? 1 : 0);
-  while (d >= first + days_in_month) d -= 7;  // week 5 means "last"
+  while (d >= first + DaysInMonth(year, month)) d -= 7;  // week 5 means "last"
   return d;
 }
 
@@ -211,9 +181,7 @@ std::int64_t RuleDay(char kind, int month, int week, int weekday, int day, std::
 
 int TimeZone::RuleOffsetAt(const PosixRule& rule, std::int64_t utc_seconds) {
   if (!rule.has_dst) return rule.std_offset;
-  std::int64_t year = 0;
-  unsigned month = 0, day = 0;
-  CivilFromDays(FloorDiv(utc_seconds + rule.std_offset, kDay), year, month, day);
+  const std::int64_t year = CivilFromDays(FloorDiv(utc_seconds + rule.std_offset, kDay)).year;
   const auto instant = [&](const RuleDate& date, int offset_before) {
     return RuleDay(date.kind, date.month, date.week, date.weekday, date.day, year) * kDay +
            date.time - offset_before;
@@ -344,7 +312,7 @@ Result<TimeZone> TimeZone::FromTzif(std::string_view data, std::string name) {
 
 Result<TimeZone> TimeZone::Load(std::string_view spec, const std::filesystem::path& zoneinfo_dir) {
   std::string text(spec);
-  if (text.empty()) return Status::InvalidArgument("pos.time_zone is empty");
+  if (text.empty()) return Status::InvalidArgument("the time zone is empty");
   if (text == "UTC" || text == "utc" || text == "Z" || text == "GMT" || text == "Etc/UTC") {
     return FixedOffset(0, "UTC");
   }
@@ -371,7 +339,7 @@ Result<TimeZone> TimeZone::Load(std::string_view spec, const std::filesystem::pa
       minutes = std::stoi(digits.substr(2));
     }
     if (hours < 0 || hours > 14 || minutes > 59) {
-      return Status::InvalidArgument("pos.time_zone '" + text +
+      return Status::InvalidArgument("'" + text +
                                      "': expected an offset such as +02:00, -05:30 or +0545");
     }
     return FixedOffset(sign * (hours * 3600 + minutes * 60), text);
@@ -382,7 +350,7 @@ Result<TimeZone> TimeZone::Load(std::string_view spec, const std::filesystem::pa
   if (text == "local") {
     auto local = platform::LocalTimeZone();
     if (!local.ok()) {
-      return Status::InvalidArgument("pos.time_zone = local, but " + local.status().message());
+      return Status::InvalidArgument("local: " + local.status().message());
     }
     if (local->tzif_path.empty()) return FromPosixRule(PosixRuleFor(*local), local->name);
     path = local->tzif_path;
@@ -392,15 +360,14 @@ Result<TimeZone> TimeZone::Load(std::string_view spec, const std::filesystem::pa
              c == '+';
     });
     if (!safe || text.find("..") != std::string::npos || text.front() == '/') {
-      return Status::InvalidArgument("pos.time_zone '" + text +
+      return Status::InvalidArgument("'" + text +
                                      "' is not an IANA zone name such as America/New_York");
     }
     path = zoneinfo_dir / text;
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return Status::InvalidArgument("pos.time_zone '" + text + "': no such zone in " +
-                                   zoneinfo_dir.string() +
+    return Status::InvalidArgument("'" + text + "': no such zone in " + zoneinfo_dir.string() +
                                    " (use an IANA name such as Europe/Berlin, or an offset)");
   }
   std::ostringstream data;
@@ -432,4 +399,4 @@ std::int64_t TimeZone::LocalToUtc(std::int64_t local_seconds) const {
   return local_seconds - OffsetAt(local_seconds - kDay);
 }
 
-}  // namespace tillbridge::drivers
+}  // namespace tillbridge
